@@ -1,0 +1,184 @@
+"""Actions of the procurement extension.
+
+`procurement_process_save` is the one way OCDS data becomes a dataset: the
+harvesters call it, and so can any script with an API token.
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.procurement import dataset as process_dataset
+from ckanext.procurement import naming, settings
+from ckanext.procurement.logic import schema
+from ckanext.procurement.model import ProcurementRecord
+from ckanext.procurement.ocds import compile as ocds_compile
+from ckanext.procurement.ocds import derive, parse, redact
+
+log = logging.getLogger(__name__)
+
+# dataset keys this extension owns; anything else a coordinator added is kept on update
+OWNED_KEYS = set(process_dataset.SCALAR_FIELDS) | set(process_dataset.LIST_FIELDS) | set(process_dataset.REPEATING) | {
+    "notes", "withheld_paths", "withheld_reason", "resources", "type", "name",
+}
+
+
+def procurement_process_save(context, data_dict):
+    """Create or update the `contracting-process` dataset of one ocid from its OCDS releases.
+
+    The releases are normalized, redacted (site-wide policy plus
+    ``redact_paths``), compiled with the OCDS merge rules and summarized;
+    the dataset gets the summary's fields and one resource per document,
+    and every release plus the compiled release are stored as its record.
+    A withdrawn (deleted) dataset of the same ocid is restored, with its name.
+
+    :param releases: every release of the process, in publication order
+    :type releases: list of dicts
+    :param owner_org: the publishing organization (id or name)
+    :param private: for a new dataset, keep it private until a coordinator reviews it (default false)
+    :param redact_paths: OCDS paths to withhold, on top of the site-wide policy
+    :type redact_paths: list of strings
+    :param redaction_reason: the reason shown for withheld values
+    :param harvest_source_id: set by the harvester that filled the dataset
+    :param force: update the dataset even when the releases did not change (default false)
+    :returns: ``{"status": "created"|"updated"|"restored"|"unchanged", "package": dataset, "problems": [...]}``
+    """
+    tk.check_access("procurement_process_save", context, data_dict)
+    data, errors = tk.navl_validate(data_dict, schema.process_save_schema(), context)
+    if errors:
+        raise tk.ValidationError(errors)
+
+    releases, problems = _normalize(data["releases"])
+    ocid = releases[0]["ocid"]
+    name = naming.name_from_ocid(ocid)
+    paths = sorted(set(settings.redact_paths()) | set(data.get("redact_paths") or []))
+    releases_hash = ocds_compile.releases_hash(releases + [{"redact_paths": paths}])
+
+    package = model.Package.get(name)
+    if package is not None and package.type != process_dataset.DATASET_TYPE:
+        raise tk.ValidationError({"ocid": [tk._("The dataset name {name!r} of ocid {ocid!r} is taken by a dataset of another type").format(name=name, ocid=ocid)]})
+    record = ProcurementRecord.get(ocid)
+    unchanged = record is not None and record.releases_hash == releases_hash
+    if package is not None and package.state == "active" and unchanged and not data.get("force"):
+        return {"status": "unchanged", "package": _show(context, package.id), "problems": [p.as_dict() for p in problems]}
+
+    redacted, withheld = redact.redact_releases(releases, paths)
+    release_schema = settings.release_schema()
+    compiled = ocds_compile.compile_releases(redacted, release_schema, problems=problems)
+    summary = derive.summarize(
+        compiled,
+        redacted,
+        now=datetime.datetime.now(datetime.timezone.utc),
+        fiscal_year_start_month=settings.fiscal_year_start_month(),
+        classification_mapping=settings.classification_mapping(),
+    )
+    fields = process_dataset.dataset_fields(summary)
+    fields["withheld_paths"] = withheld
+    fields["withheld_reason"] = (data.get("redaction_reason") or settings.redact_reason()) if withheld else ""
+    fields["owner_org"] = data["owner_org"]
+
+    action_context = {"user": context.get("user"), "ignore_auth": True, "model": model, "session": model.Session}
+    if package is None:
+        fields["private"] = data.get("private", False)
+        fields["resources"], skipped = process_dataset.resources(summary["documents"])
+        result = tk.get_action("package_create")(dict(action_context), fields)
+        status = "created"
+    else:
+        existing = _show(context, package.id)
+        kept = {key: value for key, value in existing.items() if key not in OWNED_KEYS}
+        fields["resources"], skipped = process_dataset.resources(summary["documents"], existing.get("resources"))
+        status = "restored" if package.state != "active" else "updated"
+        result = tk.get_action("package_update")(dict(action_context), dict(kept, **fields, state="active"))
+
+    for document in skipped:
+        problems.append(parse.Problem(
+            severity="warning",
+            message=f"document {document.get('id')!r} has no http(s) URL and was not linked: {str(document.get('url'))[:100]!r}",
+            path=f"{document.get('stage')}/documents",
+            ocid=ocid,
+        ))
+
+    _store_record(result["id"], ocid, redacted, compiled, releases_hash, withheld, data.get("harvest_source_id"))
+    return {"status": status, "package": result, "problems": [p.as_dict() for p in problems]}
+
+
+def _normalize(releases: list[dict]) -> tuple[list[dict], list[parse.Problem]]:
+    normalized, problems, errors = [], [], {}
+    for index, release in enumerate(releases):
+        release, found = parse.normalize_release(release, f"releases/{index}")
+        problems.extend(found)
+        for problem in found:
+            if problem.severity == "error":
+                errors.setdefault("releases", []).append(str(problem))
+        if not any(p.severity == "error" for p in found):
+            normalized.append(release)
+    ocids = sorted({release["ocid"] for release in normalized})
+    if len(ocids) > 1:
+        errors.setdefault("releases", []).append(
+            tk._("releases/ocid: all releases must belong to one contracting process, found {ocids}").format(ocids=", ".join(ocids[:5]))
+        )
+    if errors or not normalized:
+        raise tk.ValidationError(errors or {"releases": [tk._("No usable release")]})
+    return normalized, problems
+
+
+def _show(context, package_id: str) -> dict[str, Any]:
+    return tk.get_action("package_show")({"ignore_auth": True, "user": context.get("user"), "use_cache": False}, {"id": package_id})
+
+
+def _store_record(package_id, ocid, releases, compiled, releases_hash, withheld, source_id):
+    record = ProcurementRecord.get(ocid) or ProcurementRecord(ocid=ocid)
+    record.package_id = package_id
+    record.releases = releases
+    record.compiled_release = compiled
+    record.releases_hash = releases_hash
+    record.withheld = withheld
+    if source_id:
+        record.harvest_source_id = source_id
+    record.modified = datetime.datetime.utcnow()
+    model.Session.add(record)
+    model.Session.commit()
+
+
+@tk.side_effect_free
+def procurement_record_show(context, data_dict):
+    """The OCDS record of a contracting process: every release and the compiled release.
+
+    Respects the dataset's visibility: a private or withdrawn process is
+    only shown to those who may see its dataset.
+
+    :param id: the process's ocid, or its dataset's name or id
+    :returns: ``{"ocid": ..., "releases": [...], "compiledRelease": {...}}``
+    """
+    data, errors = tk.navl_validate(data_dict, schema.record_show_schema(), context)
+    if errors:
+        raise tk.ValidationError(errors)
+    tk.check_access("procurement_record_show", context, data)
+    identifier = data["id"]
+    record = ProcurementRecord.get(identifier)
+    if record is None:
+        package = model.Package.get(identifier) or model.Package.get(naming.name_from_ocid(identifier))
+        record = ProcurementRecord.by_package(package.id) if package else None
+    if record is None:
+        raise tk.ObjectNotFound(tk._("No contracting process with ocid or name {id!r}").format(id=identifier))
+    if model.Package.get(record.package_id) is None:
+        raise tk.ObjectNotFound(tk._("No contracting process with ocid or name {id!r}").format(id=identifier))
+    # package_show's permission labels apply every visibility rule (private, withdrawn, collaborators)
+    tk.check_access("package_show", context, {"id": record.package_id})
+    return {
+        "ocid": record.ocid,
+        "releases": record.releases,
+        "compiledRelease": record.compiled_release,
+        "withheld": record.withheld,
+    }
+
+
+def get_actions():
+    return {
+        "procurement_process_save": procurement_process_save,
+        "procurement_record_show": procurement_record_show,
+    }

@@ -1,0 +1,41 @@
+"""Input schemas of the procurement actions."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+
+def _list_of_strings(value: Any, context: dict) -> list[str]:
+    if isinstance(value, str):
+        value = value.split()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise tk.Invalid(tk._("Expected a list of OCDS paths"))
+    return [item.strip() for item in value if item.strip()]
+
+
+def _list_of_objects(value: Any, context: dict) -> list[dict]:
+    if not isinstance(value, list) or not value:
+        raise tk.Invalid(tk._("Expected a non-empty list of OCDS releases"))
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise tk.Invalid(tk._("releases/{index}: a release must be a JSON object").format(index=index))
+    return value
+
+
+@tk.validator_args
+def process_save_schema(not_empty, ignore_missing, boolean_validator, unicode_safe, owner_org_validator):
+    return {
+        "releases": [not_empty, _list_of_objects],
+        "owner_org": [not_empty, unicode_safe],
+        "private": [ignore_missing, boolean_validator],
+        "redact_paths": [ignore_missing, _list_of_strings],
+        "redaction_reason": [ignore_missing, unicode_safe],
+        "harvest_source_id": [ignore_missing, unicode_safe],
+        "force": [ignore_missing, boolean_validator],
+    }
+
+
+@tk.validator_args
+def record_show_schema(not_empty, unicode_safe):
+    return {"id": [not_empty, unicode_safe]}

@@ -1,0 +1,42 @@
+"""The OCDS record of each contracting process, kept beside its dataset.
+
+The dataset holds what the catalog shows and indexes; this table holds what
+the publisher sent (every release, after redaction) and the compiled release,
+so that nothing is lost and `procurement_record_show` can return it.
+"""
+from __future__ import annotations
+
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from ckan.model import meta
+from ckan.model.base import BaseModel
+
+
+class ProcurementRecord(BaseModel):
+    __tablename__ = "procurement_record"
+
+    ocid = sa.Column(sa.UnicodeText, primary_key=True)
+    package_id = sa.Column(sa.UnicodeText, nullable=False, index=True)
+    releases = sa.Column(JSONB, nullable=False)
+    compiled_release = sa.Column(JSONB, nullable=False)
+    releases_hash = sa.Column(sa.UnicodeText, nullable=False)
+    withheld = sa.Column(JSONB, nullable=False, default=list)
+    harvest_source_id = sa.Column(sa.UnicodeText, nullable=True, index=True)
+    modified = sa.Column(sa.DateTime, nullable=False, default=datetime.datetime.utcnow)
+
+    @classmethod
+    def get(cls, ocid: str) -> "ProcurementRecord | None":
+        return meta.Session.get(cls, ocid)
+
+    @classmethod
+    def by_package(cls, package_id: str) -> "ProcurementRecord | None":
+        return meta.Session.query(cls).filter(cls.package_id == package_id).first()
+
+    @classmethod
+    def hashes_for_source(cls, source_id: str) -> dict[str, str]:
+        """ocid -> releases hash for every process a harvest source filled."""
+        rows = meta.Session.query(cls.ocid, cls.releases_hash).filter(cls.harvest_source_id == source_id)
+        return dict(rows)

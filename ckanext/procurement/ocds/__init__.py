@@ -1,0 +1,72 @@
+"""OCDS handling for ckanext-procurement: reading feeds, compiling, deriving, redacting, diffing.
+
+This package knows nothing of CKAN (it never imports ckan or ckanext.harvest), so every
+function here can be used and tested on plain JSON. The CKAN glue calls:
+
+- :mod:`.schema` - ``load_release_schema``, ``get_merger``, ``codelist``
+- :mod:`.parse` - ``FeedReader`` (streaming, any shape), ``normalize_release``, ``Problem``
+- :mod:`.compile` - ``compile_releases``, ``releases_hash``, ``group_by_ocid``
+- :mod:`.derive` - ``summarize`` (every derived field, documented in ``SUMMARY_FIELDS``)
+- :mod:`.redact` - ``redact``, ``redact_releases``
+- :mod:`.diff` - ``release_changes`` (what each release changed)
+"""
+
+from .compile import compile_releases, group_by_ocid, merge_order, releases_hash, versioned_release
+from .dates import parse_date
+from .derive import (
+    DEFAULT_CLASSIFICATION_MAPPING,
+    STAGE_LABELS,
+    STAGES,
+    STATUS_LABELS,
+    STATUSES,
+    SUMMARY_FIELDS,
+    VALUE_BAND_LABELS,
+    VALUE_BANDS,
+    fiscal_year,
+    summarize,
+    value_band,
+    value_sort_key,
+)
+from .diff import path_to_str, release_changes
+from .errors import FeedError, OcdsError, SchemaError
+from .parse import FORMATS, FeedReader, Problem, detect_format, normalize_release, ocid_prefix_ok
+from .redact import redact, redact_releases
+from .schema import DEFAULT_SCHEMA_URL, codelist, get_merger, load_release_schema
+
+__all__ = [
+    "DEFAULT_CLASSIFICATION_MAPPING",
+    "DEFAULT_SCHEMA_URL",
+    "FORMATS",
+    "STAGES",
+    "STAGE_LABELS",
+    "STATUSES",
+    "STATUS_LABELS",
+    "SUMMARY_FIELDS",
+    "VALUE_BANDS",
+    "VALUE_BAND_LABELS",
+    "FeedError",
+    "FeedReader",
+    "OcdsError",
+    "Problem",
+    "SchemaError",
+    "codelist",
+    "compile_releases",
+    "detect_format",
+    "fiscal_year",
+    "get_merger",
+    "group_by_ocid",
+    "load_release_schema",
+    "merge_order",
+    "normalize_release",
+    "ocid_prefix_ok",
+    "parse_date",
+    "path_to_str",
+    "redact",
+    "redact_releases",
+    "release_changes",
+    "releases_hash",
+    "summarize",
+    "value_band",
+    "value_sort_key",
+    "versioned_release",
+]

@@ -1,0 +1,591 @@
+"""Reading OCDS feeds of any real-world shape, streaming, and normalizing messy releases.
+
+:class:`FeedReader` reads a binary file object (gzip is detected and decompressed) and
+yields releases one at a time with ijson, so a feed of any size is never held in memory:
+only one release (or one record) at a time, plus the package metadata.
+
+Shapes it understands (``reader.format`` after iteration):
+
+=================== ==================================================================
+``release_package`` ``{"uri": ..., "releases": [release, ...], "links": {"next": ...}}``
+``record_package``  ``{"records": [{"ocid", "releases": [...], "compiledRelease"}]}``
+``record``          one record object at the top level (how Colombia and Canada publish
+                    per-process files: ``{"releases": [...], "compiledRelease": ...}``)
+``release``         one bare release object
+``array``           a JSON array of releases (or of packages)
+``json_lines``      one release or package per line (also concatenated JSON values)
+=================== ==================================================================
+
+A record whose ``releases`` are only *linked* (``{"url", "date", "tag"}``, no data) falls
+back to its ``compiledRelease`` as a single release, with a warning.
+
+Positions: every release comes with its JSON path in the input, e.g. ``releases/3``,
+``records/0/releases/2``, ``records/0/compiledRelease``, ``7`` (array item) or
+``5/releases/0`` (sixth JSON Lines value, counting JSON values, not blank lines). A bare
+release's position is ``""``. :class:`Problem` paths extend these (``releases/3/date``).
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import io
+import json
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any, BinaryIO
+
+import ijson
+from ijson.common import ObjectBuilder
+
+from .dates import parse_date
+from .errors import FeedError
+
+GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+FORMATS = ("release_package", "record_package", "record", "release", "array", "json_lines")
+PACKAGE_METADATA_FIELDS = ("uri", "publisher", "publishedDate", "license", "publicationPolicy", "version", "extensions")
+# Registered prefixes are "ocds-" plus 6 characters: https://standard.open-contracting.org/1.1/en/schema/identifiers/
+REGISTERED_OCID = re.compile(r"^ocds-[a-z0-9]{6}-", re.IGNORECASE)
+RELEASE_KEYS = frozenset(["ocid", "id", "date", "tag", "initiationType"])
+
+_WHITESPACE_AS_SPACE = bytes.maketrans(b"\n\r\t", b"   ")
+_HEAD_SIZE = 65536  # bytes sniffed to tell JSON Lines from a single JSON value
+
+
+@dataclass
+class Problem:
+    """A data-quality problem found while reading or normalizing a feed.
+
+    ``severity`` is ``"error"`` (the release can't be used) or ``"warning"`` (it is used as is
+    or after a fix). ``path`` is a JSON path in the input, like ``releases/3/tag``.
+    """
+
+    severity: str
+    message: str
+    path: str = ""
+    ocid: str | None = None
+    release_id: str | None = None
+
+    def __str__(self) -> str:
+        subject = []
+        if self.ocid:
+            subject.append(self.ocid)
+        if self.release_id:
+            subject.append(f"release {self.release_id}")
+        where = " ".join(subject)
+        if self.path:
+            where = f"{where} at {self.path}" if where else f"at {self.path}"
+        return f"{self.severity.capitalize()}: {where}: {self.message}" if where else f"{self.severity.capitalize()}: {self.message}"
+
+    def as_dict(self) -> dict:
+        """Return the problem as a JSON-serialisable dict."""
+        return asdict(self)
+
+
+def _join(base: str, *parts: object) -> str:
+    return "/".join(str(p) for p in (base, *parts) if p != "")
+
+
+def ocid_prefix_ok(ocid: str, accepted_prefixes: list[str] | tuple[str, ...] | None) -> bool:
+    """Return whether ``ocid`` starts with one of ``accepted_prefixes`` (an empty list accepts all)."""
+    prefixes = [p.strip() for p in (accepted_prefixes or []) if p and p.strip()]
+    if not prefixes:
+        return True
+    return isinstance(ocid, str) and ocid.startswith(tuple(prefixes))
+
+
+# --- Normalizing releases ---------------------------------------------------------------------
+
+def _needs_upgrade(release: dict, package_version: str | None) -> bool:
+    version = release.get("version") or package_version
+    if isinstance(version, str) and version.strip():
+        return version.strip().startswith("1.0")
+    # No version anywhere: the standard says 1.0, but many 1.1 publishers omit it, so use the
+    # same heuristic as ocdskit (1.1 releases have a `parties` array).
+    return "parties" not in release
+
+
+def _upgrade_10_11(release: dict) -> dict:
+    from ocdskit.upgrade import upgrade_release_10_11
+
+    upgraded = copy.deepcopy(release)  # ocdskit upgrades in place
+    upgrade_release_10_11(upgraded, reorder=False)
+    return upgraded
+
+
+def normalize_release(release: Any, path: str = "", *, package_version: str | None = None) -> tuple[Any, list[Problem]]:
+    """Return ``(release, problems)``: the release made usable, and what was wrong with it.
+
+    - ``tag`` as a string becomes a one-item list; a missing or odd ``tag`` is reported.
+    - OCDS 1.0 data (declared ``version`` 1.0, or no version and no ``parties``) is upgraded to
+      1.1 with ocdskit (organizations into ``parties``, ``amendment`` into ``amendments``, …).
+    - A missing or blank ``ocid`` is an *error*: the release can't be grouped or merged.
+      An ocid without a registered ``ocds-xxxxxx-`` prefix is a warning.
+    - A missing ``id`` or a missing/invalid ``date`` is a warning; the release is kept (undated
+      releases are merged last).
+
+    Every other key is kept untouched, and the input dict is never modified. ``path`` is the
+    release's position in the input (from :meth:`FeedReader.releases`), used in problem paths.
+    """
+    if not isinstance(release, dict):
+        return release, [Problem("error", f"expected a release object, got {type(release).__name__}", path)]
+
+    out = dict(release)  # shallow copy: we only replace top-level keys, or deep-copy to upgrade
+    problems: list[Problem] = []
+    ocid = out.get("ocid")
+    release_id = out.get("id")
+
+    def report(severity: str, message: str, field: str) -> None:
+        problems.append(Problem(
+            severity,
+            message,
+            _join(path, field),
+            ocid if isinstance(ocid, str) and ocid.strip() else None,
+            str(release_id) if isinstance(release_id, (str, int)) and not isinstance(release_id, bool) else None,
+        ))
+
+    if not isinstance(ocid, str) or not ocid.strip():
+        report("error", "the release has no ocid, so it can't be assigned to a contracting process", "ocid")
+    elif not REGISTERED_OCID.match(ocid):
+        report("warning", f"the ocid {ocid!r} doesn't start with a registered prefix (ocds-xxxxxx-)", "ocid")
+
+    if release_id in (None, ""):
+        report("warning", "the release has no id", "id")
+
+    date = out.get("date")
+    if date in (None, ""):
+        report("warning", "the release has no date; it is merged after the dated releases", "date")
+    elif parse_date(date) is None:
+        report("warning", f"the date {date!r} is not an ISO 8601 date-time; it is merged after the dated releases", "date")
+
+    tag = out.get("tag")
+    if tag is None:
+        report("warning", "the release has no tag", "tag")
+    elif isinstance(tag, str):
+        out["tag"] = [tag]
+        report("warning", f"tag is the string {tag!r}, not an array; read as [{tag!r}]", "tag")
+    elif not isinstance(tag, list) or not all(isinstance(t, str) for t in tag):
+        report("warning", f"tag should be an array of strings, got {json.dumps(tag)[:80]}", "tag")
+
+    if _needs_upgrade(out, package_version):
+        upgraded = _upgrade_10_11(out)
+        if upgraded != out:
+            out = upgraded
+            report("warning", "OCDS 1.0 data was upgraded to OCDS 1.1", "")
+
+    return out, problems
+
+
+# --- Byte streams -------------------------------------------------------------------------------
+
+class _Prepended(io.RawIOBase):
+    """A readable stream that returns ``head`` and then the rest of ``fileobj``."""
+
+    def __init__(self, head: bytes, fileobj: BinaryIO):
+        self._head = head
+        self._fileobj = fileobj
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if size is None or size < 0:
+                data, self._head = self._head + self._fileobj.read(), b""
+                return data
+            data, self._head = self._head[:size], self._head[size:]
+            return data
+        return self._fileobj.read(size)
+
+    def readinto(self, buffer) -> int:  # used by gzip
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Counting:
+    """Counts the bytes handed to the parser and keeps the last ones, to locate JSON errors."""
+
+    def __init__(self, fileobj):
+        self._fileobj = fileobj
+        self.offset = 0  # bytes read before `tail`
+        self.newlines = 0  # newlines before `tail`
+        self.tail = b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fileobj.read(size)
+        # Keep the previous chunk too: an error snippet can straddle two chunks.
+        keep = self.tail[-4096:]
+        dropped = len(self.tail) - len(keep)
+        self.offset += dropped
+        self.newlines += self.tail[:dropped].count(b"\n")
+        self.tail = keep + data
+        return data
+
+
+def _read_head(fileobj, size: int) -> bytes:
+    chunks, total = [], 0
+    while total < size:
+        chunk = fileobj.read(size - total)
+        if not chunk:
+            break
+        if isinstance(chunk, str):
+            raise TypeError("FeedReader needs a binary file object (open the file with 'rb')")
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def _first_line_is_complete_value(head: bytes) -> bool:
+    """Whether ``head`` starts with one complete JSON value on its first line followed by another value."""
+    head = head.lstrip()
+    newline = head.find(b"\n")
+    if newline < 0:
+        return False
+    rest = head[newline + 1:].lstrip()
+    if not rest or rest[:1] not in (b"{", b"["):
+        return False
+    try:
+        json.loads(head[:newline])
+    except ValueError:
+        return False
+    return True
+
+
+def detect_format(first_bytes: bytes) -> str | None:
+    """Guess a feed's format from its first bytes (gzip is decompressed); ``None`` if unknown.
+
+    This is a cheap sniff (for a "check this URL" button, or logging); :class:`FeedReader` sets
+    the definitive ``format`` while it reads. Returns one of :data:`FORMATS`.
+    """
+    data = first_bytes or b""
+    if data.startswith(GZIP_MAGIC):
+        try:
+            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data)
+        except zlib.error:
+            return None
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+    data = data.lstrip()
+    if not data:
+        return None
+    if _first_line_is_complete_value(data):
+        return "json_lines"
+    if data[:1] == b"[":
+        return "array"
+    if data[:1] != b"{":
+        return None
+    keys = set()
+    try:
+        for prefix, event, value in ijson.parse(io.BytesIO(data), multiple_values=True):
+            if prefix == "" and event == "map_key":
+                keys.add(value)
+            elif prefix == "" and event == "end_map":
+                break
+    except ijson.JSONError:
+        pass  # the sniffed bytes end mid-document: decide on the keys seen so far
+    return _classify_keys(keys)
+
+
+def _classify_keys(keys) -> str | None:
+    if "records" in keys:
+        return "record_package"
+    if "compiledRelease" in keys or "versionedRelease" in keys:
+        return "record"
+    if "releases" in keys:
+        return "record" if "ocid" in keys else "release_package"
+    if keys & RELEASE_KEYS:
+        return "release"
+    return None
+
+
+def _is_linked_release(item: object) -> bool:
+    # A linked release is {"url", "date", "tag"}; an embedded release has an ocid.
+    return isinstance(item, dict) and "url" in item and "ocid" not in item
+
+
+# --- The reader -------------------------------------------------------------------------------
+
+class FeedReader:
+    """Stream the releases of an OCDS feed from a binary file object.
+
+    >>> with open("feed.json.gz", "rb") as f:
+    ...     reader = FeedReader(f)
+    ...     for release, position in reader.releases():
+    ...         ...
+    ...     reader.format, reader.next_url, reader.package_metadata, reader.warnings
+
+    After iteration: ``format`` (one of :data:`FORMATS`), ``next_url`` (the pagination
+    extension's ``links.next``, wherever it appears in the package), ``package_metadata``
+    (``uri``, ``publisher``, ``publishedDate``, ``license``, ``publicationPolicy``, ``version``,
+    ``extensions`` of the first package; for a bare release, its non-standard ``packageInfo``)
+    and ``warnings`` (:class:`Problem` list about the feed's shape). Numbers are ``int`` or
+    ``float``, never ``Decimal``.
+
+    :raises FeedError: if the feed isn't valid JSON (the message says what and where) or isn't OCDS.
+    """
+
+    def __init__(self, fileobj: BinaryIO):
+        self.format: str | None = None
+        self.next_url: str | None = None
+        self.package_metadata: dict = {}
+        self.warnings: list[Problem] = []
+        self._fileobj = fileobj
+        self._source: _Counting | None = None
+        self._multi = False
+        self._started = False
+        self._version: str | None = None
+        self._position = ""
+        self._metadata_owner: dict | None = None
+
+    # Opening the stream
+
+    def _open(self) -> _Counting:
+        head = _read_head(self._fileobj, 2)
+        stream: Any = _Prepended(head, self._fileobj)
+        if head.startswith(GZIP_MAGIC):
+            stream = gzip.GzipFile(fileobj=stream, mode="rb")
+        try:
+            head = _read_head(stream, _HEAD_SIZE)
+        except (OSError, EOFError, zlib.error) as e:
+            raise FeedError(f"The feed looks gzipped but can't be decompressed: {e}") from e
+        if head.startswith(UTF8_BOM):
+            head = head[len(UTF8_BOM):]
+        if not head.strip():
+            raise FeedError("The feed is empty")
+        self._multi = _first_line_is_complete_value(head)
+        return _Counting(_Prepended(head, stream))
+
+    def _events(self) -> Iterator[tuple[str, Any]]:
+        # basic_parse: we track structure ourselves, so ijson needn't build a prefix per event.
+        try:
+            yield from ijson.basic_parse(self._source, use_float=True, multiple_values=True)
+        except ijson.JSONError as e:
+            raise self._json_error(e) from None
+        except (OSError, EOFError, zlib.error) as e:
+            raise FeedError(f"The feed can't be read after byte {self._source.offset}: {e}") from e
+
+    def _json_error(self, error: Exception) -> FeedError:
+        lines = [line for line in str(error).splitlines() if line.strip()]
+        what = lines[0] if lines else str(error)
+        where = f"after byte {self._source.offset + len(self._source.tail)}"
+        # yajl shows a snippet and a caret under the error: find the snippet in what we read.
+        if len(lines) >= 3 and "^" in lines[2]:
+            snippet_line, caret_line = lines[1], lines[2]
+            snippet = snippet_line.lstrip()
+            column = caret_line.index("^") - (len(snippet_line) - len(snippet))
+            # yajl prints newlines and tabs in the snippet as spaces; do the same (same length).
+            tail = self._source.tail.translate(_WHITESPACE_AS_SPACE)
+            found = tail.find(snippet.encode("utf-8", "replace")) if snippet else -1
+            if found >= 0 and 0 <= column <= len(snippet):
+                offset_in_tail = found + len(snippet[:column].encode("utf-8"))
+                line = self._source.newlines + self._source.tail[:offset_in_tail].count(b"\n") + 1
+                where = f"at byte {self._source.offset + offset_in_tail} (line {line})"
+            if snippet:
+                what = f"{what} near {snippet.strip()!r}"
+        inside = f", inside {self._position}" if self._position else ""
+        return FeedError(f"The feed is not valid JSON: {what}, {where}{inside}")
+
+    # Building values from events
+
+    @staticmethod
+    def _build(events, event: str, value: Any) -> Any:
+        if event not in ("start_map", "start_array"):
+            return value
+        builder = ObjectBuilder()
+        build = builder.event
+        build(event, value)
+        depth = 1  # this is the reader's hot loop: keep it lean
+        for event, value in events:
+            build(event, value)
+            if event == "start_map" or event == "start_array":
+                depth += 1
+            elif event == "end_map" or event == "end_array":
+                depth -= 1
+                if not depth:
+                    return builder.value
+        raise FeedError("The feed ended in the middle of a JSON value")  # ijson reports this first
+
+    def _array_items(self, events, path: str) -> Iterator[tuple[int, Any]]:
+        index = 0
+        for event, value in events:
+            if event == "end_array":
+                return
+            self._position = _join(path, index)
+            yield index, self._build(events, event, value)
+            index += 1
+
+    # Interpreting documents
+
+    def _note_package(self, package: dict) -> None:
+        # Metadata comes from the first package; a streamed package may be noted more than once
+        # (before and after its records), so keep filling in from the same one.
+        if self._metadata_owner is None or self._metadata_owner is package:
+            self._metadata_owner = package
+            self.package_metadata.update((k, package[k]) for k in PACKAGE_METADATA_FIELDS if k in package)
+        links = package.get("links")
+        if isinstance(links, dict) and isinstance(links.get("next"), str) and links["next"]:
+            self.next_url = links["next"]
+
+    def _set_format(self, document_format: str) -> None:
+        if self.format not in ("array", "json_lines"):
+            self.format = document_format
+
+    def _record_releases(self, record: Any, base: str) -> Iterator[tuple[dict, str, str | None]]:
+        if not isinstance(record, dict):
+            self.warnings.append(Problem("error", "a record must be a JSON object; skipped", base))
+            return
+        releases = record.get("releases") if isinstance(record.get("releases"), list) else []
+        embedded = [(j, r) for j, r in enumerate(releases) if isinstance(r, dict) and not _is_linked_release(r)]
+        for j, release in embedded:
+            yield release, _join(base, "releases", j), self._version
+        yield from self._record_fallback(record, base, linked=len(releases) - len(embedded), embedded=len(embedded))
+
+    def _record_fallback(self, record: dict, base: str, *, linked: int, embedded: int):
+        ocid = record.get("ocid") if isinstance(record.get("ocid"), str) else None
+        if embedded:
+            if linked:
+                self.warnings.append(Problem(
+                    "warning", f"{linked} linked release(s) without data were skipped", _join(base, "releases"), ocid))
+            return
+        compiled = record.get("compiledRelease")
+        if isinstance(compiled, dict):
+            self.warnings.append(Problem(
+                "warning",
+                "the record only links to its releases (no data); its compiledRelease is used as a single release",
+                _join(base, "compiledRelease"),
+                ocid or compiled.get("ocid"),
+            ))
+            yield compiled, _join(base, "compiledRelease"), self._version
+        else:
+            self.warnings.append(Problem(
+                "error", "the record has neither embedded releases nor a compiledRelease; nothing to import", base, ocid))
+
+    def _from_dict(self, obj: Any, base: str) -> Iterator[tuple[dict, str, str | None]]:
+        """Releases of a document already in memory (an array item)."""
+        if not isinstance(obj, dict):
+            self.warnings.append(Problem("error", f"expected a JSON object, got {type(obj).__name__}; skipped", base))
+            return
+        kind = _classify_keys(obj.keys())
+        self._version = obj.get("version") if isinstance(obj.get("version"), str) else None
+        if kind == "record_package":
+            self._note_package(obj)
+            for j, record in enumerate(obj["records"] if isinstance(obj["records"], list) else []):
+                yield from self._record_releases(record, _join(base, "records", j))
+        elif kind == "record":
+            self._note_package(obj)
+            yield from self._record_releases(obj, base)
+        elif kind == "release_package":
+            self._note_package(obj)
+            releases = obj["releases"] if isinstance(obj["releases"], list) else []
+            for j, release in enumerate(releases):
+                if not _is_linked_release(release):
+                    yield release, _join(base, "releases", j), self._version
+        elif kind == "release":
+            if not self.package_metadata and isinstance(obj.get("packageInfo"), dict):
+                self._note_package(obj["packageInfo"])
+            yield obj, base, self._version
+        else:
+            self.warnings.append(Problem(
+                "error", f"not an OCDS release, record or package (keys: {', '.join(sorted(obj)[:8])}); skipped", base))
+            return
+        self._set_format(kind)
+
+    def _stream_object(self, events, base: str) -> Iterator[tuple[dict, str, str | None]]:
+        """Releases of a top-level object, streaming its ``releases`` or ``records`` array."""
+        shell: dict = {}
+        arrays = set()
+        linked = embedded = 0
+        self._version = None
+        for event, key in events:
+            if event == "end_map":
+                break
+            event, value = next(events)
+            if key == "releases" and event == "start_array":
+                arrays.add(key)
+                for j, item in self._array_items(events, _join(base, "releases")):
+                    if _is_linked_release(item):
+                        linked += 1
+                        continue
+                    embedded += 1
+                    yield item, _join(base, "releases", j), self._version
+            elif key == "records" and event == "start_array":
+                arrays.add(key)
+                self._note_package(shell)
+                for j, record in self._array_items(events, _join(base, "records")):
+                    yield from self._record_releases(record, _join(base, "records", j))
+            else:
+                self._position = _join(base, key)
+                shell[key] = self._build(events, event, value)
+                if key == "version" and isinstance(shell[key], str):
+                    self._version = shell[key]
+
+        if "records" in arrays:
+            self._note_package(shell)
+            self._set_format("record_package")
+        elif "releases" in arrays:
+            self._note_package(shell)
+            if "compiledRelease" in shell or "ocid" in shell:
+                self._set_format("record")
+                yield from self._record_fallback(shell, base, linked=linked, embedded=embedded)
+            else:
+                self._set_format("release_package")
+                if linked:
+                    self.warnings.append(Problem(
+                        "warning", f"{linked} linked release(s) without data were skipped", _join(base, "releases")))
+        else:
+            yield from self._from_dict(shell, base)
+
+    def _iter(self) -> Iterator[tuple[dict, str, str | None]]:
+        if self._started:
+            raise RuntimeError("a FeedReader can only be read once")
+        self._started = True
+        self._source = self._open()
+        events = self._events()
+        values = 0
+        if self._multi:
+            self.format = "json_lines"
+        for event, value in events:
+            index = values
+            values += 1
+            if values == 2:
+                self.format = "json_lines"
+            base = str(index) if (self._multi or index > 0) else ""
+            if event == "start_map":
+                yield from self._stream_object(events, base)
+            elif event == "start_array":
+                if not self._multi and index == 0:
+                    self.format = "array"
+                for j, item in self._array_items(events, base):
+                    yield from self._from_dict(item, _join(base, j))
+            else:
+                raise FeedError(f"The feed's top-level value is a {event}, not an OCDS object or array")
+        if values == 0:
+            raise FeedError("The feed is empty")
+        if self.format is None:  # one JSON value, and not OCDS (e.g. an API's error message)
+            problem = self.warnings[-1] if self.warnings else None
+            raise FeedError(f"The feed is JSON but not OCDS: {problem.message if problem else 'no releases'}")
+        if self._multi or values > 1:
+            self.format = "json_lines"
+        self._position = ""
+
+    def releases(self) -> Iterator[tuple[dict, str]]:
+        """Yield ``(release, position)`` for every release in the feed, streaming."""
+        for release, position, _version in self._iter():
+            yield release, position
+
+    __iter__ = releases
+
+    def normalized_releases(self) -> Iterator[tuple[Any, str, list[Problem]]]:
+        """Yield ``(release, position, problems)``, each release passed through :func:`normalize_release`.
+
+        The package's ``version`` (when it precedes the releases, as usual) decides whether data
+        without ``parties`` is OCDS 1.0. Releases with an ``error`` problem are still yielded: the
+        caller skips them and reports the problems.
+        """
+        for release, position, version in self._iter():
+            normalized, problems = normalize_release(release, position, package_version=version)
+            yield normalized, position, problems

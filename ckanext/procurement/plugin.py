@@ -1,0 +1,78 @@
+"""The procurement plugins. Each `# IInterface` section delegates to the
+module named for what it does; this file is the table of contents."""
+from __future__ import annotations
+
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
+
+from ckanext.procurement import cli, helpers, search, views
+from ckanext.procurement.dataset import DATASET_TYPE
+from ckanext.procurement.logic import action, auth, validators
+from ckanext.procurement.resource_view import OcdsLifecycleView  # noqa: F401  (entry point)
+
+
+@tk.blanket.config_declarations
+class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
+    p.implements(p.IConfigurer)
+    p.implements(p.IActions)
+    p.implements(p.IAuthFunctions)
+    p.implements(p.IValidators)
+    p.implements(p.ITemplateHelpers)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.IBlueprint)
+    p.implements(p.IClick)
+    p.implements(p.ITranslation)
+
+    # IConfigurer (ITranslation comes from DefaultTranslation: i18n/ beside this file)
+
+    def update_config(self, config):
+        tk.add_template_directory(config, "templates")
+        tk.add_public_directory(config, "public")
+        tk.add_resource("assets", "procurement")
+
+    # IActions
+
+    def get_actions(self):
+        return action.get_actions()
+
+    # IAuthFunctions
+
+    def get_auth_functions(self):
+        return auth.get_auth_functions()
+
+    # IValidators
+
+    def get_validators(self):
+        return validators.get_validators()
+
+    # ITemplateHelpers
+
+    def get_helpers(self):
+        return helpers.get_helpers()
+
+    # IPackageController
+
+    def before_dataset_index(self, pkg_dict):
+        return search.before_dataset_index(pkg_dict)
+
+    def before_dataset_search(self, search_params):
+        return search.before_dataset_search(search_params)
+
+    # IFacets
+
+    def dataset_facets(self, facets_dict, package_type):
+        if package_type == DATASET_TYPE:
+            return search.process_facets()
+        return facets_dict
+
+    # IBlueprint
+
+    def get_blueprint(self):
+        return views.get_blueprints()
+
+    # IClick
+
+    def get_commands(self):
+        return cli.get_commands()

@@ -1,0 +1,131 @@
+"""Search: what the Solr index gets and how procurement searches are asked.
+
+Everything works with CKAN's stock Solr schema (a city's catalog already has
+it): multi-valued facets go to `vocab_*` fields (multi-valued strings), dates
+to `*_date` fields, and amounts are sorted through a zero-padded string
+(`value_sort`), since the stock schema has no numeric dynamic field.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.procurement.dataset import BULK_DATASET_TYPE, DATASET_TYPE, LIST_FIELDS, REPEATING
+from ckanext.procurement.ocds import derive
+
+# facet query parameter -> Solr field of multi-valued list fields
+LIST_INDEX_FIELDS = {name: f"vocab_{name}" for name in LIST_FIELDS}
+# the flag of the "open for bids" filter, a CKAN `ext_` search parameter
+OPEN_FOR_BIDS_PARAM = "ext_open"
+OPEN_FOR_BIDS_FQ = "+tender_status:active +tender_end_date:[NOW TO *]"
+
+SORT_OPTIONS = {
+    "deadline": "tender_end_date asc",
+    "value_desc": "value_sort desc",
+    "value_asc": "value_sort asc",
+    "updated": "metadata_modified desc",
+}
+
+
+def _loads(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _as_list(value: Any) -> list[str]:
+    value = _loads(value)
+    if value in (None, ""):
+        return []
+    if isinstance(value, list):
+        return [str(item) for item in value if item not in (None, "")]
+    return [str(value)]
+
+
+def _solr_date(value: Any) -> str | None:
+    """Any ISO 8601 date-time as the UTC `...Z` form Solr's date fields require."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return parsed.isoformat(timespec="seconds") + "Z"
+
+
+def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    dataset_type = pkg_dict.get("dataset_type")
+    if dataset_type == BULK_DATASET_TYPE:
+        stages = _as_list(pkg_dict.pop("lifecycle_stages", None))
+        pkg_dict["vocab_lifecycle_stages"] = stages
+        return pkg_dict
+    if dataset_type != DATASET_TYPE:
+        return pkg_dict
+
+    for field, index_field in LIST_INDEX_FIELDS.items():
+        pkg_dict[index_field] = _as_list(pkg_dict.pop(field, None))
+    # repeating lists are shown from the dataset, searched through extras_* (text)
+    for field in list(REPEATING) + ["withheld_paths"]:
+        pkg_dict.pop(field, None)
+
+    for key in [k for k in pkg_dict if k.endswith("_date")]:
+        date = _solr_date(pkg_dict[key])
+        if date:
+            pkg_dict[key] = date
+        else:
+            pkg_dict.pop(key)
+
+    value = derive.best_value({key: _number(pkg_dict.get(key)) for key in ("contract_value", "award_value", "tender_value", "budget_amount")})
+    if value is not None:
+        pkg_dict["value_sort"] = derive.value_sort_key(value)
+    return pkg_dict
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
+    fq = search_params.get("fq") or ""
+    extras = search_params.get("extras") or {}
+    if tk.asbool(extras.get(OPEN_FOR_BIDS_PARAM)):
+        fq = f"{fq} {OPEN_FOR_BIDS_FQ}".strip()
+    # the catalog's own /dataset page also lists bulk procurement datasets
+    # (and, if the site opts in, contracting processes)
+    if "+dataset_type:dataset" in fq:
+        types = ["dataset", f'"{BULK_DATASET_TYPE}"']
+        if tk.asbool(tk.config.get("ckanext.procurement.show_processes_in_dataset_search")):
+            types.append(f'"{DATASET_TYPE}"')
+        fq = fq.replace("+dataset_type:dataset", "+dataset_type:({})".format(" OR ".join(types)))
+    sort = search_params.get("sort")
+    if sort in SORT_OPTIONS:
+        search_params["sort"] = SORT_OPTIONS[sort]
+    search_params["fq"] = fq
+    return search_params
+
+
+def process_facets() -> dict[str, str]:
+    """Facets of /contracting-process/, in the order they are shown."""
+    _ = tk._
+    return {
+        "status": _("Status"),
+        "stage": _("Stage"),
+        "buyer_name": _("Department"),
+        "procurement_method": _("Procurement method"),
+        "main_category": _("Category"),
+        LIST_INDEX_FIELDS["supplier_names"]: _("Supplier"),
+        LIST_INDEX_FIELDS["supplier_categories"]: _("Supplier classification"),
+        "fiscal_year": _("Fiscal year"),
+        "value_band": _("Value"),
+    }

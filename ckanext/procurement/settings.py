@@ -1,0 +1,51 @@
+"""The extension's settings, read from CKAN's config (declared in config_declaration.yaml)."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.procurement.ocds import derive, schema as ocds_schema
+
+
+def cache_dir() -> str:
+    folder = tk.config.get("ckanext.procurement.cache_dir")
+    if not folder:
+        storage = tk.config.get("ckan.storage_path")
+        folder = os.path.join(storage, "procurement") if storage else os.path.join(tempfile.gettempdir(), "ckanext-procurement")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def release_schema() -> dict:
+    """The OCDS release schema, from a local copy or the standard's URL (cached)."""
+    return ocds_schema.load_release_schema(tk.config.get("ckanext.procurement.ocds_schema"), cache_dir=cache_dir())
+
+
+def redact_paths() -> list[str]:
+    return list(tk.config.get("ckanext.procurement.redact_paths") or [])
+
+
+def redact_reason() -> str:
+    return tk.config.get("ckanext.procurement.redact_reason")
+
+
+def fiscal_year_start_month() -> int:
+    return int(tk.config.get("ckanext.procurement.fiscal_year_start_month"))
+
+
+def classification_mapping() -> dict:
+    raw = tk.config.get("ckanext.procurement.classification_mapping")
+    if not raw:
+        return derive.DEFAULT_CLASSIFICATION_MAPPING
+    try:
+        mapping = json.loads(raw)
+    except ValueError as error:
+        raise tk.ValidationError({"ckanext.procurement.classification_mapping": [f"not valid JSON: {error}"]})
+    return mapping
+
+
+def allow_private_addresses() -> bool:
+    return tk.asbool(tk.config.get("ckanext.procurement.allow_private_addresses"))

@@ -1,0 +1,154 @@
+"""Public pages: open opportunities (with Atom feeds) and record downloads.
+
+The process page itself is the scheming dataset page with our templates
+(templates/scheming/package/read.html); its data comes from the dataset and
+the stored OCDS record.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from flask import Blueprint, Response
+
+import ckan.plugins.toolkit as tk
+from ckan.common import request
+
+from ckanext.procurement import labels
+from ckanext.procurement.dataset import DATASET_TYPE
+from ckanext.procurement.search import OPEN_FOR_BIDS_FQ
+
+procurement = Blueprint("procurement", __name__)
+
+OPPORTUNITY_FILTERS = {"main_category": "procurementCategory", "buyer_name": None}
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def _context() -> dict[str, Any]:
+    return {"user": tk.current_user.name if tk.current_user and tk.current_user.is_authenticated else "", "auth_user_obj": tk.current_user}
+
+
+def _solr_quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def search_opportunities(filters: dict[str, str], page: int, rows: int, include_private: bool) -> dict[str, Any]:
+    """Solicitations open for bids, soonest deadline first, through package_search (so visibility rules apply)."""
+    fq = f"+dataset_type:{DATASET_TYPE} {OPEN_FOR_BIDS_FQ}"
+    for field, value in filters.items():
+        fq += f" +{field}:{_solr_quote(value)}"
+    return tk.get_action("package_search")(
+        _context(),
+        {
+            "fq": fq,
+            "sort": "tender_end_date asc, metadata_modified desc",
+            "rows": rows,
+            "start": (page - 1) * rows,
+            "facet.field": json.dumps(list(OPPORTUNITY_FILTERS)),
+            "facet.limit": 100,
+            "include_private": include_private,
+        },
+    )
+
+
+def _filters() -> dict[str, str]:
+    return {field: request.args[field] for field in OPPORTUNITY_FILTERS if request.args.get(field)}
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def opportunities():
+    rows = tk.config.get("ckanext.procurement.opportunities_per_page")
+    filters, page = _filters(), _page()
+    result = search_opportunities(filters, page, rows, include_private=True)
+    facets = {field: result["search_facets"].get(field, {}).get("items", []) for field in OPPORTUNITY_FILTERS}
+    for field, items in facets.items():
+        items.sort(key=lambda item: item["display_name"].lower())
+    return tk.render(
+        "procurement/opportunities.html",
+        {
+            "results": result["results"],
+            "count": result["count"],
+            "filters": filters,
+            "facets": facets,
+            "page": page,
+            "pages": max(1, math.ceil(result["count"] / rows)),
+            "feed_url": tk.url_for("procurement.opportunities_feed", **filters),
+        },
+    )
+
+
+def opportunities_feed():
+    """An Atom feed of the open solicitations (whole list or filtered), public processes only."""
+    rows = tk.config.get("ckanext.procurement.opportunities_per_page")
+    filters = _filters()
+    result = search_opportunities(filters, 1, rows, include_private=False)
+    return Response(atom_feed(result["results"], filters), mimetype="application/atom+xml")
+
+
+def atom_feed(datasets: list[dict[str, Any]], filters: dict[str, str]) -> bytes:
+    """ElementTree escapes every harvested value; links are only ever our own pages."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    title = tk._("Open bid opportunities")
+    if filters:
+        title += " — " + ", ".join(labels.label(OPPORTUNITY_FILTERS.get(k) or "", v) or v for k, v in filters.items())
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"{title} · {tk.config.get('ckan.site_title')}"
+    self_url = tk.url_for("procurement.opportunities_feed", _external=True, **filters)
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = self_url
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=tk.url_for("procurement.opportunities", _external=True, **filters))
+    updated = max((d.get("metadata_modified") or "" for d in datasets), default="") or "1970-01-01T00:00:00"
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated[:19] + "Z"
+    for dataset in datasets:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        url = tk.url_for(f"{DATASET_TYPE}.read", id=dataset["name"], _external=True)
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = dataset.get("title") or dataset["name"]
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = url
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url)
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = (dataset.get("metadata_modified") or "")[:19] + "Z"
+        author = ET.SubElement(entry, f"{{{ATOM}}}author")
+        ET.SubElement(author, f"{{{ATOM}}}name").text = dataset.get("buyer_name") or (dataset.get("organization") or {}).get("title") or ""
+        deadline = dataset.get("tender_end_date") or ""
+        summary = tk._("Bid deadline: {deadline}").format(deadline=deadline)
+        if dataset.get("main_category"):
+            summary += " · " + labels.label("procurementCategory", dataset["main_category"])
+        if dataset.get("notes"):
+            summary += "\n\n" + dataset["notes"][:1000]
+        ET.SubElement(entry, f"{{{ATOM}}}summary", type="text").text = summary
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def record_download(id: str):
+    """The process's OCDS record as a JSON file."""
+    try:
+        record = tk.get_action("procurement_record_show")(_context(), {"id": id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404, tk._("Contracting process not found"))
+    body = json.dumps(
+        {"ocid": record["ocid"], "releases": record["releases"], "compiledRelease": record["compiledRelease"]},
+        ensure_ascii=False, indent=2,
+    )
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(record["ocid"])}.json"'
+    return response
+
+
+def _filename(ocid: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in ocid)
+
+
+procurement.add_url_rule("/opportunities", view_func=opportunities)
+procurement.add_url_rule("/opportunities.atom", view_func=opportunities_feed)
+procurement.add_url_rule(f"/{DATASET_TYPE}/<id>/record.json", view_func=record_download)
+
+
+def get_blueprints():
+    return [procurement]

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Writes ckan.ini (git-ignored) for the local demo portal, once: CKAN's own
+# generated config with this project's settings applied by `ckan config-tool`.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+INI="${1:-ckan.ini}"
+CKAN=.venv/bin/ckan
+PORT="${PROCUREMENT_CKAN_PORT:-5000}"
+
+if [ ! -f "$INI" ]; then
+    "$CKAN" generate config "$INI" >/dev/null
+fi
+eval "$(scripts/services.sh env)"
+schema="https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
+# a local copy of the standard beside the project keeps the demo offline
+[ -f "$ROOT/../shared/ocds/schema-1.1.5/release-schema.json" ] && schema="$(cd "$ROOT/.." && pwd)/shared/ocds/schema-1.1.5/release-schema.json"
+
+"$CKAN" config-tool "$INI" \
+    "sqlalchemy.url=$CKAN_SQLALCHEMY_URL" \
+    "solr_url=$CKAN_SOLR_URL" \
+    "ckan.redis.url=$CKAN_REDIS_URL" \
+    "ckan.site_url=http://localhost:$PORT" \
+    "ckan.site_title=Springfield Open Procurement" \
+    "ckan.storage_path=$ROOT/.services/storage" \
+    "ckan.plugins=activity procurement ocds_lifecycle scheming_datasets harvest ocds procurement_csv" \
+    "ckan.views.default_views=ocds_lifecycle" \
+    "ckan.locales_offered=en es" \
+    "scheming.dataset_schemas=ckanext.procurement.schemas:contracting_process.yaml ckanext.procurement.schemas:procurement_dataset.yaml" \
+    "scheming.presets=ckanext.scheming:presets.json ckanext.procurement.schemas:presets.yaml" \
+    "ckan.harvest.mq.type=redis" \
+    "ckan.harvest.mq.hostname=127.0.0.1" \
+    "ckan.harvest.mq.port=${PROCUREMENT_REDIS_PORT:-6380}" \
+    "ckan.harvest.mq.redis_db=1" \
+    "ckan.harvest.timeout=120" \
+    "ckanext.procurement.ocds_schema=$schema" \
+    "ckanext.procurement.cache_dir=$ROOT/.services/cache" \
+    "ckanext.procurement.allow_private_addresses=true" \
+    "ckanext.procurement.redact_paths=parties/contactPoint/email parties/contactPoint/telephone" >/dev/null
+mkdir -p "$ROOT/.services/storage"
+echo "$INI"
