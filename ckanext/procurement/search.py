@@ -83,7 +83,9 @@ def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
         else:
             pkg_dict.pop(key)
 
-    value = derive.best_value({key: _number(pkg_dict.get(key)) for key in ("contract_value", "award_value", "tender_value", "budget_amount")})
+    # the same precedence as the summary's `value`: contract > award > tender > budget
+    values = (_number(pkg_dict.get(key)) for key in ("contract_value", "award_value", "tender_value", "budget_amount"))
+    value = next((v for v in values if v is not None), None)
     if value is not None:
         pkg_dict["value_sort"] = derive.value_sort_key(value)
     return pkg_dict

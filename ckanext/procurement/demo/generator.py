@@ -317,6 +317,7 @@ class Plan:
     contract_start: datetime | None
     contract_end: datetime | None  # original end date
     payments_per_run: list[int] = field(default_factory=list)
+    deadline: datetime | None = None  # bid (or objection) due date, after any extension
     extension_days: int = 0  # of the bid deadline by the addendum
 
     @property
@@ -414,6 +415,7 @@ def make_plan(seed: int, index: int, clock: datetime) -> Plan:
         day = rng.randint(21, 120)
     events.append(("tender", day, 0))
     extension = 0
+    deadline = None
     ended = None  # "cancellation" or "unsuccessful" ends the process early
     if details in ("Cooperative Purchase", "Emergency Procurement"):
         award_day = day + rng.randint(2, 20)
@@ -535,10 +537,9 @@ def make_plan(seed: int, index: int, clock: datetime) -> Plan:
         elif event_kind == "bidOpening":
             when = day_start + timedelta(hours=19, minutes=rng.randint(0, 120))
         else:
-            when = day_start + timedelta(hours=rng.randint(14, 21), minutes=rng.randint(0, 59),
-                                         seconds=rng.randint(0, 59))
+            when = day_start + timedelta(seconds=14 * 3600 + int(rng.random() * 8 * 3600))
         if previous is not None and when <= previous:
-            when = previous + timedelta(minutes=rng.randint(5, 30))
+            when = previous + timedelta(seconds=300 + int(rng.random() * 1500))
         timed.append(Event(event_kind, when, number))
         previous = when
     return Plan(
@@ -557,6 +558,7 @@ def make_plan(seed: int, index: int, clock: datetime) -> Plan:
         contract_end=None if contract_end is None else origin + contract_end * _DAY + timedelta(hours=23, minutes=59,
                                                                                                seconds=59),
         payments_per_run=payments,
+        deadline=None if deadline is None else origin + deadline * _DAY + timedelta(hours=17),
         extension_days=extension,
     )
 
@@ -755,7 +757,7 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
         description = f"{description} {HOSTILE_HTML}"
     spec = f"{year % 100:02d}-{dept.code}{plan.index + 1:06d}"
     estimate = plan.value
-    tender_value = _round_price(estimate * rng.uniform(0.97, 1.12))
+    tender_value = min(_round_price(estimate * rng.uniform(0.97, 1.12)), float(_MAX_VALUE))
     budget = round(tender_value * rng.uniform(1.0, 1.2), -3) or 1000.0
     pool = [v for v in vendors if plan.sector in v.sectors] or list(vendors)
     outcome = next((e.kind for e in events if e.kind in ("cancellation", "unsuccessful")), None)
@@ -777,6 +779,8 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
     bid_hours = [rng.randint(1, 96) for _ in bidders]
     if outcome == "unsuccessful":
         disqualified = [True] * n_bids
+    if outcome is None and n_bids and all(disqualified):
+        disqualified[0] = False
     valid = [k for k in range(n_bids) if not disqualified[k]]
     if criteria == "priceOnly":
         ranking = sorted(valid, key=lambda k: ratios[k])
@@ -823,7 +827,7 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
 
     # ---- fixed references
     tender_event = next(e for e in events if e.kind == "tender")
-    deadline_event = next((e for e in events if e.kind == "deadline"), None)
+    deadline = plan.deadline
     bid_opening = next((e for e in events if e.kind == "bidOpening"), None)
     award_event = next((e for e in events if e.kind == "award"), None)
     contract_event = next((e for e in events if e.kind == "contract"), None)
@@ -908,15 +912,15 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
             return tender
         tender_start = tender_event.when
         docs = [_doc(ocid, "tender-notice", "tenderNotice", f"Notice: {title}", tender_start, fmt="text/html")]
-        if deadline_event is not None:
+        if deadline is not None:
             tender["tenderPeriod"] = {
                 "startDate": format_datetime(tender_start),
-                "endDate": format_datetime(deadline_event.when),
+                "endDate": format_datetime(deadline),
             }
-            if (deadline_event.when - tender_start).days >= 14 and kind != "direct":
+            if (deadline - tender_start).days >= 14 and kind != "direct":
                 tender["enquiryPeriod"] = {
                     "startDate": format_datetime(tender_start),
-                    "endDate": format_datetime(deadline_event.when - 7 * _DAY),
+                    "endDate": format_datetime(deadline - 7 * _DAY),
                 }
             docs.append(_doc(ocid, "bid-documents", "biddingDocuments", f"{details} {spec}", tender_start,
                              description="Solicitation documents, specifications and bid forms."))
@@ -944,12 +948,9 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
                                              "rationale": text})
                 docs.append(_doc(ocid, f"addendum-{e.number}", "clarifications", f"Addendum No. {e.number}",
                                  e.when, description=text))
-            if deadline_event is not None and plan.extension_days:
-                # Until the addendum the deadline was earlier.
-                pass
-        elif deadline_event is not None and plan.extension_days:
-            tender["tenderPeriod"]["endDate"] = format_datetime(deadline_event.when
-                                                                - plan.extension_days * _DAY)
+        elif deadline is not None and plan.extension_days:
+            # Until the addendum, the bid due date was earlier.
+            tender["tenderPeriod"]["endDate"] = format_datetime(deadline - plan.extension_days * _DAY)
         if bid_opening is not None and when >= bid_opening.when:
             tender["numberOfTenderers"] = n_bids
             tender["tenderers"] = [vendor_ref(k) for k in range(n_bids)]
@@ -1075,7 +1076,7 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
                     else:
                         text += "no change to the contract value"
                     if amendment.extension_days:
-                        text += f"; extends the end date to {end:%B %-d, %Y}"
+                        text += f"; extends the end date to {end:%B} {end.day}, {end.year}"
                     previous_release = release_ids_before(e.when)
                     record = {
                         "id": f"{po}-mod-{e.number}",
@@ -1085,7 +1086,7 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
                     }
                     if previous_release:
                         record["amendsReleaseID"] = previous_release
-                    record["releaseID"] = release_id if e is contract_amendments[-1] else amendment_release_id(e)
+                    record["releaseID"] = amendment_ids[e.number]
                     contract["amendments"].append(record)
                     documents.append(_doc(ocid, f"modification-{po}-{e.number}", "contractAnnexe",
                                           f"Contract No. {po}, Modification No. {e.number}", e.when,
@@ -1097,10 +1098,11 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
                 transactions = []
                 number = 0
                 for run in runs:
-                    for _ in range(plan.payments_per_run[run.number - 1]):
+                    in_run = plan.payments_per_run[run.number - 1]
+                    for j in range(in_run):
                         amount = payments[number]
                         number += 1
-                        paid_on = run.when - timedelta(days=3 * (plan.payments_per_run[run.number - 1] - _) )
+                        paid_on = run.when - timedelta(days=2 * (in_run - 1 - j))
                         transactions.append({
                             "id": f"{po}-pay-{number}",
                             "source": f"{BASE_URL}/finance/payments",
@@ -1128,9 +1130,6 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
     def release_ids_before(when: datetime) -> str | None:
         candidates = [rid for date_, rid in release_ids if date_ < when]
         return candidates[-1] if candidates else None
-
-    def amendment_release_id(event: Event) -> str:
-        return amendment_ids[event.number]
 
     # precompute release ids (needed for amendment cross references)
     for seq, event in enumerate(releases_events, 1):
@@ -1195,10 +1194,6 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
             for bidder, _ in lots:
                 roles = ["tenderer", "supplier", "payee"] if stage_contract else ["tenderer", "supplier"]
                 parties.append(_vendor_party(bidders[bidder], roles, supplier_names.get(bidder)))
-        if "awards" in release:
-            for party in parties[2:]:
-                if "supplier" in party["roles"]:
-                    continue
         releases.append(release)
     return Process(plan=plan, releases=releases, dates=[e.when for e in releases_events])
 
@@ -1218,10 +1213,10 @@ def decode_cursor(cursor: str) -> tuple[int, int, datetime]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         version, index, position, clock = raw.split(":")
-        if version != "v1":
-            raise ValueError(version)
+        if version != "v1" or int(index) < 0 or int(position) < 0:
+            raise ValueError(raw)
         return int(index), int(position), datetime.fromtimestamp(int(clock), timezone.utc)
-    except (ValueError, UnicodeDecodeError, binascii.Error) as error:
+    except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError, OSError) as error:
         raise CursorError(f"invalid cursor: {cursor!r}") from error
 
 
@@ -1258,6 +1253,7 @@ class PurchasingSystem:
         self._removed: set[int] = set()
         self._changes: dict[int, list[datetime]] = {}
         self._change_cache: dict[tuple[int, int], dict] = {}
+        self._index_lock = threading.Lock()
         self._dates: array | None = None  # release timestamps of every process, flattened
         self._offsets: array | None = None
         #: How many processes were rendered into releases (tests use it to check laziness).
@@ -1335,9 +1331,16 @@ class PurchasingSystem:
                 yield index, releases
 
     # -- paging
+    def build_index(self) -> None:
+        """Build the index of release dates used by ``since`` queries (about 8 s per 100,000 processes).
+
+        Done on first use; the server does it in a background thread at start-up.
+        """
+        self._release_dates()
+
     def _release_dates(self) -> tuple[array, array]:
         """Timestamps of every scheduled release, built once on first use (plans only)."""
-        with self._lock:
+        with self._index_lock:
             if self._dates is None:
                 dates, offsets = array("q"), array("q", [0])
                 for index in range(self.n):
@@ -1393,20 +1396,29 @@ class PurchasingSystem:
         next_cursor = encode_cursor(index, position, clock) if index < self.n else None
         return Page(result, next_cursor, clock)
 
-    def record_page(self, limit: int = 100, cursor: str | None = None) -> tuple[list[tuple[int, list[dict]]], str | None, datetime]:
-        """One page of ``(index, releases)`` for record packages."""
+    def record_page(self, limit: int = 100, cursor: str | None = None,
+                    since: datetime | None = None) -> tuple[list[tuple[int, list[dict]]], str | None, datetime]:
+        """One page of ``(index, releases)`` for record packages: every published release of each
+        process, for processes with a release after ``since`` (if given)."""
         limit = max(1, limit)
         if cursor:
             index, _, clock = decode_cursor(cursor)
         else:
             index, clock = 0, self.now
+
+        def wanted(i: int) -> bool:
+            if since is None:
+                return not self._is_removed(i)
+            return self._has_releases(i, since, clock)
+
         result = []
         while index < self.n and len(result) < limit:
-            releases = self.releases(index, clock)
-            if releases:
-                result.append((index, releases))
+            if wanted(index):
+                releases = self.releases(index, clock)
+                if releases:
+                    result.append((index, releases))
             index += 1
-        while index < self.n and self._is_removed(index):
+        while index < self.n and not wanted(index):
             index += 1
         return result, (encode_cursor(index, 0, clock) if index < self.n else None), clock
 

@@ -13,11 +13,11 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import dataset as process_dataset
-from ckanext.procurement import naming, settings
+from ckanext.procurement import naming, process, settings
 from ckanext.procurement.logic import schema
 from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.ocds import compile as ocds_compile
-from ckanext.procurement.ocds import derive, parse, redact
+from ckanext.procurement.ocds import derive, parse
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +48,35 @@ def procurement_process_save(context, data_dict):
     :returns: ``{"status": "created"|"updated"|"restored"|"unchanged", "package": dataset, "problems": [...]}``
     """
     tk.check_access("procurement_process_save", context, data_dict)
-    data, errors = tk.navl_validate(data_dict, schema.process_save_schema(), context)
+    data, errors = tk.navl_validate(dict(data_dict, releases=None), schema.process_save_schema(), context)
+    release_errors = schema.releases_errors(data_dict.get("releases"))
+    if release_errors:
+        errors["releases"] = release_errors
     if errors:
         raise tk.ValidationError(errors)
+    data["releases"] = data_dict["releases"]
 
-    releases, problems = _normalize(data["releases"])
-    ocid = releases[0]["ocid"]
+    paths = settings.redact_paths() + list(data.get("redact_paths") or [])
+    prepared = process.prepare(data["releases"], paths)
+    if prepared.errors or not prepared.releases:
+        messages = [str(p) for p in prepared.errors] or [tk._("No usable release")]
+        raise tk.ValidationError({"releases": messages})
+    ocid, problems = prepared.ocid, prepared.problems
     name = naming.name_from_ocid(ocid)
-    paths = sorted(set(settings.redact_paths()) | set(data.get("redact_paths") or []))
-    releases_hash = ocds_compile.releases_hash(releases + [{"redact_paths": paths}])
 
     package = model.Package.get(name)
     if package is not None and package.type != process_dataset.DATASET_TYPE:
         raise tk.ValidationError({"ocid": [tk._("The dataset name {name!r} of ocid {ocid!r} is taken by a dataset of another type").format(name=name, ocid=ocid)]})
     record = ProcurementRecord.get(ocid)
-    unchanged = record is not None and record.releases_hash == releases_hash
+    source_id = data.get("harvest_source_id")
+    if record is not None and source_id and record.harvest_source_id and record.harvest_source_id != source_id \
+            and package is not None and package.state == "active":
+        raise tk.ValidationError({"ocid": [tk._("ocid {ocid!r} is already published by another harvest source ({source})").format(ocid=ocid, source=record.harvest_source_id)]})
+    unchanged = record is not None and record.releases_hash == prepared.releases_hash
     if package is not None and package.state == "active" and unchanged and not data.get("force"):
         return {"status": "unchanged", "package": _show(context, package.id), "problems": [p.as_dict() for p in problems]}
 
-    redacted, withheld = redact.redact_releases(releases, paths)
+    redacted, withheld = prepared.releases, prepared.withheld
     release_schema = settings.release_schema()
     compiled = ocds_compile.compile_releases(redacted, release_schema, problems=problems)
     summary = derive.summarize(
@@ -75,6 +85,7 @@ def procurement_process_save(context, data_dict):
         now=datetime.datetime.now(datetime.timezone.utc),
         fiscal_year_start_month=settings.fiscal_year_start_month(),
         classification_mapping=settings.classification_mapping(),
+        schema=release_schema,
     )
     fields = process_dataset.dataset_fields(summary)
     fields["withheld_paths"] = withheld
@@ -102,28 +113,8 @@ def procurement_process_save(context, data_dict):
             ocid=ocid,
         ))
 
-    _store_record(result["id"], ocid, redacted, compiled, releases_hash, withheld, data.get("harvest_source_id"))
+    _store_record(result["id"], ocid, redacted, compiled, prepared.releases_hash, withheld, source_id)
     return {"status": status, "package": result, "problems": [p.as_dict() for p in problems]}
-
-
-def _normalize(releases: list[dict]) -> tuple[list[dict], list[parse.Problem]]:
-    normalized, problems, errors = [], [], {}
-    for index, release in enumerate(releases):
-        release, found = parse.normalize_release(release, f"releases/{index}")
-        problems.extend(found)
-        for problem in found:
-            if problem.severity == "error":
-                errors.setdefault("releases", []).append(str(problem))
-        if not any(p.severity == "error" for p in found):
-            normalized.append(release)
-    ocids = sorted({release["ocid"] for release in normalized})
-    if len(ocids) > 1:
-        errors.setdefault("releases", []).append(
-            tk._("releases/ocid: all releases must belong to one contracting process, found {ocids}").format(ocids=", ".join(ocids[:5]))
-        )
-    if errors or not normalized:
-        raise tk.ValidationError(errors or {"releases": [tk._("No usable release")]})
-    return normalized, problems
 
 
 def _show(context, package_id: str) -> dict[str, Any]:

@@ -14,19 +14,19 @@ def _list_of_strings(value: Any, context: dict) -> list[str]:
     return [item.strip() for item in value if item.strip()]
 
 
-def _list_of_objects(value: Any, context: dict) -> list[dict]:
+def releases_errors(value: Any) -> list[str]:
+    """`releases` is checked apart: navl would flatten the nested OCDS objects."""
     if not isinstance(value, list) or not value:
-        raise tk.Invalid(tk._("Expected a non-empty list of OCDS releases"))
-    for index, item in enumerate(value):
-        if not isinstance(item, dict):
-            raise tk.Invalid(tk._("releases/{index}: a release must be a JSON object").format(index=index))
-    return value
+        return [tk._("Expected a non-empty list of OCDS releases")]
+    return [
+        tk._("releases/{index}: a release must be a JSON object").format(index=index)
+        for index, item in enumerate(value) if not isinstance(item, dict)
+    ]
 
 
 @tk.validator_args
 def process_save_schema(not_empty, ignore_missing, boolean_validator, unicode_safe, owner_org_validator):
     return {
-        "releases": [not_empty, _list_of_objects],
         "owner_org": [not_empty, unicode_safe],
         "private": [ignore_missing, boolean_validator],
         "redact_paths": [ignore_missing, _list_of_strings],

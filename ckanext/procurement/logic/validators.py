@@ -140,6 +140,17 @@ def procurement_currency(field, schema):
     return validator
 
 
+def procurement_number_output(value):
+    """Extras are stored as text: give API users numbers back."""
+    if value in (None, "", missing):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    return int(number) if number.is_integer() and "." not in str(value) else number
+
+
 def procurement_ocid(value):
     if not isinstance(value, str) or not value.strip():
         raise Invalid(_("An ocid is required (ocid)"))
@@ -260,6 +271,7 @@ def get_validators() -> dict[str, Any]:
         "procurement_amount": procurement_amount,
         "procurement_count": procurement_count,
         "procurement_currency": procurement_currency,
+        "procurement_number_output": procurement_number_output,
         "procurement_ocid": procurement_ocid,
         "procurement_unique_ocid": procurement_unique_ocid,
         "procurement_name_from_ocid": procurement_name_from_ocid,

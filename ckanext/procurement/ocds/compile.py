@@ -33,16 +33,15 @@ def _merge(cls, releases: list[dict], schema: dict, problems: list[Problem] | No
     merger = get_merger(schema)
     merged = cls(merge_rules=merger.merge_rules, rule_overrides=merger.rule_overrides)
     ordered = merge_order(releases)
-    with warnings.catch_warnings(record=problems is not None) as caught:
-        if problems is not None:
-            warnings.simplefilter("always", OCDSMergeWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OCDSMergeWarning)
         for release in ordered:
             merged.append(release)
-    for warning in caught or ():
-        if issubclass(warning.category, OCDSMergeWarning):
+    for warning in caught:
+        if problems is not None and issubclass(warning.category, OCDSMergeWarning):
             ocid = ordered[0].get("ocid") if ordered else None
             problems.append(Problem("warning", str(warning.message), "", ocid))
-        else:
+        else:  # nobody collects them: let them through as usual
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return merged.asdict(), ordered
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
+from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from .compile import merge_order
@@ -188,14 +190,18 @@ def _sum(values) -> int | float | None:
     return sum(numbers) if numbers else None
 
 
+def _dated(values) -> list[tuple[datetime, str]]:
+    return [(parsed, value) for value in values if (parsed := parse_date(value)) is not None]
+
+
 def _earliest(values) -> str | None:
-    dated = [(parse_date(v), v) for v in values if parse_date(v) is not None]
-    return min(dated, key=lambda pair: pair[0])[1] if dated else None
+    dated = _dated(values)
+    return min(dated, key=itemgetter(0))[1] if dated else None
 
 
 def _latest(values) -> str | None:
-    dated = [(parse_date(v), v) for v in values if parse_date(v) is not None]
-    return max(dated, key=lambda pair: pair[0])[1] if dated else None
+    dated = _dated(values)
+    return max(dated, key=itemgetter(0))[1] if dated else None
 
 
 def _unique_sorted(values) -> list:
@@ -243,10 +249,15 @@ def _stage(compiled: dict, releases: list[dict] | None) -> str:
         return "planning"
     if status:
         return "tender"
-    tags = {t for r in releases or () for t in (r.get("tag") if isinstance(r.get("tag"), list) else [r.get("tag")])}
+    tags = {tag for release in releases or () for tag in _tags(release)}
     if tender.get("tenderPeriod") or tags & _TENDER_TAGS:
         return "tender"
     return "planning"
+
+
+def _tags(release: dict) -> list:
+    tag = release.get("tag")
+    return tag if isinstance(tag, list) else [tag]
 
 
 def _implementation_done(contract: dict) -> bool:
@@ -447,17 +458,19 @@ def value_band(value: float | None) -> str | None:
 
 
 def value_sort_key(value: float | None) -> str | None:
-    """Return ``value`` as a string that sorts lexicographically like the number.
+    """Return ``value`` as a 20-character string that sorts lexicographically like the number.
 
     Non-negative values are ``f"{v:020.2f}"`` (zero-padded to 17 integer digits, e.g.
-    ``00000000001100000.00``). Negative values (real feeds have credits) start with ``-``,
-    which sorts before any digit, followed by ``10**17 + v`` so that bigger debts sort first.
+    ``00000000001100000.00``). Negative values (real feeds have credits) are ``-`` - which
+    sorts before any digit - followed by ``10**16 + v`` on 19 characters, so that bigger
+    debts sort first. Decimal arithmetic keeps the cents exact.
     """
     if value is None:
         return None
     if value >= 0:
         return f"{value:020.2f}"
-    return f"-{10**17 + value:019.2f}"
+    shifted = max(Decimal(10) ** 16 + Decimal(str(value)), Decimal(0))  # debts beyond 10**16 sort together
+    return f"-{shifted.quantize(Decimal('0.01')):019.2f}"
 
 
 # --- Repeating lists -----------------------------------------------------------------------

@@ -1083,13 +1083,14 @@ def _compact(value: Any) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            item = _compact(item)
-            if item is not None and item not in ({}, []):
+            if isinstance(item, (dict, list)):
+                item = _compact(item)
+            if item is not None and item != {} and item != []:
                 out[key] = item
         return out
     if isinstance(value, list):
-        items = [_compact(item) for item in value if item is not None]
-        return [item for item in items if item not in ({}, [])]
+        items = [_compact(item) if isinstance(item, (dict, list)) else item for item in value if item is not None]
+        return [item for item in items if item != {} and item != []]
     return value
 
 
@@ -1112,13 +1113,14 @@ def _find(node: Any, pattern: tuple) -> Iterator[tuple[Any, Any, Any]]:
 
 
 def _add_currency(node: Any, currency: str) -> None:
+    """Give every value object with a numeric ``amount`` and no ``currency`` the ``currency``."""
+    items = node.values() if isinstance(node, dict) else node
     if isinstance(node, dict):
-        if isinstance(node.get("amount"), (int, float)) and not isinstance(node.get("amount"), bool):
+        amount = node.get("amount")
+        if isinstance(amount, (int, float)) and not isinstance(amount, bool):
             node.setdefault("currency", currency)
-        for item in node.values():
-            _add_currency(item, currency)
-    elif isinstance(node, list):
-        for item in node:
+    for item in items:
+        if isinstance(item, (dict, list)):
             _add_currency(item, currency)
 
 

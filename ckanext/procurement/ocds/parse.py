@@ -334,7 +334,6 @@ class FeedReader:
         self.package_metadata: dict = {}
         self.warnings: list[Problem] = []
         self._fileobj = fileobj
-        self._source: _Counting | None = None
         self._multi = False
         self._started = False
         self._version: str | None = None
@@ -359,31 +358,31 @@ class FeedReader:
         self._multi = _first_line_is_complete_value(head)
         return _Counting(_Prepended(head, stream))
 
-    def _events(self) -> Iterator[tuple[str, Any]]:
+    def _events(self, source: _Counting) -> Iterator[tuple[str, Any]]:
         # basic_parse: we track structure ourselves, so ijson needn't build a prefix per event.
         try:
-            yield from ijson.basic_parse(self._source, use_float=True, multiple_values=True)
+            yield from ijson.basic_parse(source, use_float=True, multiple_values=True)
         except ijson.JSONError as e:
-            raise self._json_error(e) from None
+            raise self._json_error(e, source) from None
         except (OSError, EOFError, zlib.error) as e:
-            raise FeedError(f"The feed can't be read after byte {self._source.offset}: {e}") from e
+            raise FeedError(f"The feed can't be read after byte {source.offset + len(source.tail)}: {e}") from e
 
-    def _json_error(self, error: Exception) -> FeedError:
+    def _json_error(self, error: Exception, source: _Counting) -> FeedError:
         lines = [line for line in str(error).splitlines() if line.strip()]
         what = lines[0] if lines else str(error)
-        where = f"after byte {self._source.offset + len(self._source.tail)}"
+        where = f"after byte {source.offset + len(source.tail)}"
         # yajl shows a snippet and a caret under the error: find the snippet in what we read.
         if len(lines) >= 3 and "^" in lines[2]:
             snippet_line, caret_line = lines[1], lines[2]
             snippet = snippet_line.lstrip()
             column = caret_line.index("^") - (len(snippet_line) - len(snippet))
             # yajl prints newlines and tabs in the snippet as spaces; do the same (same length).
-            tail = self._source.tail.translate(_WHITESPACE_AS_SPACE)
+            tail = source.tail.translate(_WHITESPACE_AS_SPACE)
             found = tail.find(snippet.encode("utf-8", "replace")) if snippet else -1
             if found >= 0 and 0 <= column <= len(snippet):
                 offset_in_tail = found + len(snippet[:column].encode("utf-8"))
-                line = self._source.newlines + self._source.tail[:offset_in_tail].count(b"\n") + 1
-                where = f"at byte {self._source.offset + offset_in_tail} (line {line})"
+                line = source.newlines + source.tail[:offset_in_tail].count(b"\n") + 1
+                where = f"at byte {source.offset + offset_in_tail} (line {line})"
             if snippet:
                 what = f"{what} near {snippet.strip()!r}"
         inside = f", inside {self._position}" if self._position else ""
@@ -438,7 +437,7 @@ class FeedReader:
         if not isinstance(record, dict):
             self.warnings.append(Problem("error", "a record must be a JSON object; skipped", base))
             return
-        releases = record.get("releases") if isinstance(record.get("releases"), list) else []
+        releases: list = record["releases"] if isinstance(record.get("releases"), list) else []
         embedded = [(j, r) for j, r in enumerate(releases) if isinstance(r, dict) and not _is_linked_release(r)]
         for j, release in embedded:
             yield release, _join(base, "releases", j), self._version
@@ -543,8 +542,7 @@ class FeedReader:
         if self._started:
             raise RuntimeError("a FeedReader can only be read once")
         self._started = True
-        self._source = self._open()
-        events = self._events()
+        events = self._events(self._open())
         values = 0
         if self._multi:
             self.format = "json_lines"

@@ -59,7 +59,8 @@ def redact(data: Any, paths: Iterable[str]) -> tuple[Any, list[str]]:
 def redact_releases(releases: Iterable[Any], paths: Iterable[str]) -> tuple[list[Any], list[str]]:
     """Redact each release; return ``(redacted releases, paths that removed something in any)``."""
     paths = list(paths)
-    redacted, withheld = [], []
+    redacted: list[Any] = []
+    withheld: list[str] = []
     for release in releases:
         clean, removed = redact(release, paths)
         redacted.append(clean)

@@ -1,0 +1,56 @@
+"""Preparing a process's releases for storage: normalize, redact, hash.
+
+Used by `procurement_process_save` and by the harvesters' gather stage (to
+tell unchanged processes without touching their datasets), so both agree on
+what "unchanged" means: the same releases after redaction, under the same
+redaction policy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ckanext.procurement.ocds import compile as ocds_compile
+from ckanext.procurement.ocds import parse
+from ckanext.procurement.ocds.redact import redact_releases
+
+
+@dataclass
+class Prepared:
+    ocid: str
+    releases: list[dict]
+    withheld: list[str]
+    releases_hash: str
+    problems: list[parse.Problem] = field(default_factory=list)
+    errors: list[parse.Problem] = field(default_factory=list)
+
+
+def prepare(releases: list[dict], redact_paths: list[str]) -> Prepared:
+    """Normalize each release (problems name their JSON path), drop unusable
+    ones, de-duplicate by release id (a later copy wins), and redact."""
+    usable: dict[str, dict] = {}
+    problems: list[parse.Problem] = []
+    for index, release in enumerate(releases):
+        normalized, found = parse.normalize_release(release, f"releases/{index}")
+        problems.extend(found)
+        if any(p.severity == "error" for p in found):
+            continue
+        key = str(normalized.get("id") or f"#{index}")
+        usable.pop(key, None)
+        usable[key] = normalized
+    paths = sorted(set(redact_paths))
+    redacted, withheld = redact_releases(list(usable.values()), paths)
+    ocids = sorted({r.get("ocid") for r in redacted})
+    errors = [p for p in problems if p.severity == "error"]
+    if len(ocids) > 1:
+        errors.append(parse.Problem(
+            severity="error", path="releases/ocid",
+            message="all releases must belong to one contracting process, found " + ", ".join(map(str, ocids[:5])),
+        ))
+    digest = ocds_compile.releases_hash(redacted + [{"redact_paths": paths}])
+    return Prepared(ocids[0] if ocids else "", redacted, withheld, digest, problems, errors)
+
+
+def merge_releases(stored: list[dict], new: list[dict]) -> list[dict]:
+    """Stored releases plus new ones from an incremental run, a new copy of a release id replacing the old."""
+    new_ids = {r.get("id") for r in new}
+    return [r for r in stored if r.get("id") not in new_ids] + list(new)
