@@ -36,7 +36,38 @@ class ProcurementRecord(BaseModel):
         return meta.Session.query(cls).filter(cls.package_id == package_id).first()
 
     @classmethod
-    def hashes_for_source(cls, source_id: str) -> dict[str, str]:
-        """ocid -> releases hash for every process a harvest source filled."""
-        rows = meta.Session.query(cls.ocid, cls.releases_hash).filter(cls.harvest_source_id == source_id)
-        return dict(rows)
+    def for_source(cls, source_id: str) -> dict[str, tuple[str, str]]:
+        """ocid -> (releases hash, dataset state) for every process a harvest source filled."""
+        from ckan.model import Package
+
+        rows = (
+            meta.Session.query(cls.ocid, cls.releases_hash, Package.state)
+            .outerjoin(Package, Package.id == cls.package_id)
+            .filter(cls.harvest_source_id == source_id)
+        )
+        return {ocid: (digest, state or "purged") for ocid, digest, state in rows}
+
+
+class ProcurementSecret(BaseModel):
+    """A harvest source's secret (an authentication header). The source
+    config only holds `secret:<id>`, so the secret is never shown back."""
+
+    __tablename__ = "procurement_secret"
+
+    id = sa.Column(sa.UnicodeText, primary_key=True)
+    value = sa.Column(sa.UnicodeText, nullable=False)
+    created = sa.Column(sa.DateTime, nullable=False, default=datetime.datetime.utcnow)
+
+    @classmethod
+    def store(cls, value: str) -> str:
+        import uuid
+
+        secret = cls(id=uuid.uuid4().hex, value=value)
+        meta.Session.add(secret)
+        meta.Session.commit()
+        return secret.id
+
+    @classmethod
+    def get(cls, secret_id: str) -> str | None:
+        secret = meta.Session.get(cls, secret_id)
+        return secret.value if secret else None

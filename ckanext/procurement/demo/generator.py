@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import bisect
 import binascii
+import functools
 import math
 import random
 import threading
@@ -114,6 +115,7 @@ HOSTILE_HTML = '<img src=x onerror="alert(1)">'
 HOSTILE_URL = "javascript:alert(1)"
 
 
+@functools.lru_cache(maxsize=8192)
 def format_datetime(value: datetime) -> str:
     """Format an aware datetime as OCDS does here: UTC, seconds precision, ``Z``."""
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -1238,7 +1240,7 @@ class PurchasingSystem:
     """
 
     def __init__(self, processes: int = 500, seed: int = 42, start: date | datetime | str | None = None,
-                 hostile: bool = False, cache_size: int = 512):
+                 hostile: bool = False, cache_size: int = 64):
         if processes < 0:
             raise ValueError("processes must be >= 0")
         self.n = processes
@@ -1331,19 +1333,21 @@ class PurchasingSystem:
                 yield index, releases
 
     # -- paging
-    def build_index(self) -> None:
-        """Build the index of release dates used by ``since`` queries (about 8 s per 100,000 processes).
-
-        Done on first use; the server does it in a background thread at start-up.
+    def build_index(self, stop: threading.Event | None = None) -> bool:
+        """Build the index of release dates used by ``since`` queries (plans only: about
+        8 s per 100,000 processes). Done on first use; the server does it in a background
+        thread at start-up, which ``stop`` can interrupt. Returns whether the index is built.
         """
-        self._release_dates()
+        return self._release_dates(stop) is not None
 
-    def _release_dates(self) -> tuple[array, array]:
-        """Timestamps of every scheduled release, built once on first use (plans only)."""
+    def _release_dates(self, stop: threading.Event | None = None) -> tuple[array, array] | None:
+        """Timestamps of every scheduled release, flattened, with per-process offsets."""
         with self._index_lock:
             if self._dates is None:
                 dates, offsets = array("q"), array("q", [0])
                 for index in range(self.n):
+                    if stop is not None and index % 1000 == 0 and stop.is_set():
+                        return None
                     plan = make_plan(self.seed, index, self.start)
                     dates.extend(int(e.when.timestamp()) for e in plan.events if e.kind != "deadline")
                     offsets.append(len(dates))

@@ -235,11 +235,21 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
         params = {key: values[-1] for key, values in query.items()}
         return params
 
+    def _read_body(self) -> bytes:
+        """Read the request body (always, so a kept-alive connection stays in sync)."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        if length > 1_048_576:
+            self.close_connection = True
+            return b""
+        return self.rfile.read(length) if length > 0 else b""
+
     def _body_params(self) -> dict[str, str]:
-        length = int(self.headers.get("Content-Length") or 0)
-        if not length:
+        body = self._body
+        if not body:
             return {}
-        body = self.rfile.read(min(length, 65536))
         content_type = self.headers.get("Content-Type", "")
         if "json" in content_type:
             try:
@@ -329,6 +339,7 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
+        self._body = self._read_body()
         self._dispatch({
             "/": self._index,
             "/index.html": self._index,
@@ -341,6 +352,7 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
         })
 
     def do_POST(self) -> None:
+        self._body = self._read_body()
         self._dispatch({f"/_control/{action}": self._control for action in (
             "advance", "fail", "invalid-json", "remove", "restore", "change", "reset", "state")})
 
@@ -558,6 +570,7 @@ class DemoServer:
         self._allow_remote_control = allow_remote_control
         self.httpd: DemoHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # ---- lifecycle
     def start(self) -> "DemoServer":
@@ -569,7 +582,9 @@ class DemoServer:
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                         name=f"demo-purchasing-{self.port}", daemon=True)
         self._thread.start()
-        threading.Thread(target=self.system.build_index, name="demo-index", daemon=True).start()
+        self._stopping.clear()
+        threading.Thread(target=self.system.build_index, args=(self._stopping,), name="demo-index",
+                         daemon=True).start()
         log.info("demo purchasing system listening on %s (%d processes, seed %d)",
                  self.url, self.system.n, self.system.seed)
         return self
@@ -577,6 +592,7 @@ class DemoServer:
     def stop(self) -> None:
         if self.httpd is None:
             return
+        self._stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         if self._thread is not None:

@@ -74,7 +74,8 @@ DEFAULT_CLASSIFICATION_MAPPING = {
 # Every key summarize() returns, in order, with its meaning.
 SUMMARY_FIELDS = {
     "ocid": "Open Contracting ID of the process.",
-    "title": "tender.title, else the first contract's or award's title, else planning.budget.project, else the ocid.",
+    "title": "tender.title, else planning.project.title or planning.budget.project, else the first contract's or "
+             "award's title, else the ocid.",
     "description": "tender.description, else planning.rationale, else the first contract's or award's description.",
     "stage": "Furthest stage reached, one of STAGES.",
     "status": "Plain-language status, one of STATUS_LABELS (see _status()).",
@@ -592,12 +593,12 @@ def _amendments_of(container: dict) -> list[dict]:
 
 
 def _amendable(data: dict):
-    """Yield ``(scope, object id, prefix, object)`` for the tender, each award and each contract."""
+    """Yield ``(scope, object id, object)`` for the tender, each award and each contract."""
     if isinstance(data.get("tender"), dict):
-        yield "tender", None, ("tender",), data["tender"]
+        yield "tender", None, data["tender"]
     for scope, field in (("award", "awards"), ("contract", "contracts")):
         for obj in _objs(data.get(field)):
-            yield scope, obj.get("id"), (field, obj.get("id")), obj
+            yield scope, obj.get("id"), obj
 
 
 def _amendment_key(scope: str, object_id: Any, amendment: dict) -> tuple:
@@ -626,7 +627,7 @@ def _amendment_changes(releases: list[dict], merge_rules: dict | None) -> dict[t
     carrier: dict[tuple, int] = {}
     release_index = {str(r.get("id")): i for i, (r, _, _) in enumerate(history) if r.get("id") is not None}
     for index, (release, _, _) in enumerate(history):
-        for scope, object_id, _, obj in _amendable(release):
+        for scope, object_id, obj in _amendable(release):
             for amendment in _amendments_of(obj):
                 key = _amendment_key(scope, object_id, amendment)
                 declared = release_index.get(str(amendment.get("releaseID")))
@@ -657,7 +658,7 @@ def _amendment_changes(releases: list[dict], merge_rules: dict | None) -> dict[t
 
 def _amendment_rows(compiled: dict, releases: list[dict] | None, schema: dict | None) -> list[dict]:
     found = [(scope, object_id, amendment)
-             for scope, object_id, _, obj in _amendable(compiled) for amendment in _amendments_of(obj)]
+             for scope, object_id, obj in _amendable(compiled) for amendment in _amendments_of(obj)]
     if not found:
         return []
     changes = {}
@@ -695,7 +696,8 @@ def _number_of_tenderers(tender: dict) -> int | None:
     declared = tender.get("numberOfTenderers")
     if isinstance(declared, int) and not isinstance(declared, bool):
         return declared
-    tenderers = {str(t.get("id") or t.get("name")) for t in _objs(tender.get("tenderers")) if t.get("id") or t.get("name")}
+    tenderers = {str(t.get("id") or t.get("name")) for t in _objs(tender.get("tenderers"))
+                 if t.get("id") or t.get("name")}
     return len(tenderers) or None
 
 
@@ -712,20 +714,27 @@ def _item_classifications(compiled: dict) -> list[str]:
 
 
 def _title(compiled: dict, lang: str | None) -> str | None:
-    candidates = [_obj(compiled.get("tender"))]
-    candidates += _objs(compiled.get("contracts"))[:1] + _objs(compiled.get("awards"))[:1]
-    for obj in candidates:
-        title = _text(obj, "title", lang)
-        if title:
-            return title
-    return _str(_obj(_obj(compiled.get("planning")).get("budget")).get("project")) or _str(compiled.get("ocid"))
+    planning = _obj(compiled.get("planning"))
+    candidates = [
+        _text(_obj(compiled.get("tender")), "title", lang),
+        _text(_obj(planning.get("project")), "title", lang),  # the Project extension's planning.project
+        _str(_obj(planning.get("budget")).get("project")),  # core: the budget's project name
+    ]
+    candidates += [_text(o, "title", lang) for o in _first_contract_and_award(compiled)]
+    return next((title for title in candidates if title), None) or _str(compiled.get("ocid"))
 
 
 def _description(compiled: dict, lang: str | None) -> str | None:
-    tender, planning = _obj(compiled.get("tender")), _obj(compiled.get("planning"))
-    return (_text(tender, "description", lang) or _text(planning, "rationale", lang)
-            or next((d for d in (_text(o, "description", lang) for o in
-                                 _objs(compiled.get("contracts"))[:1] + _objs(compiled.get("awards"))[:1]) if d), None))
+    candidates = [
+        _text(_obj(compiled.get("tender")), "description", lang),
+        _text(_obj(compiled.get("planning")), "rationale", lang),
+    ]
+    candidates += [_text(o, "description", lang) for o in _first_contract_and_award(compiled)]
+    return next((description for description in candidates if description), None)
+
+
+def _first_contract_and_award(compiled: dict) -> list[dict]:
+    return _objs(compiled.get("contracts"))[:1] + _objs(compiled.get("awards"))[:1]
 
 
 def summarize(

@@ -224,8 +224,7 @@ def _schema_field_type(schema: dict, segments: tuple) -> str | None:
             if not isinstance(properties, dict) or segment not in properties:
                 return None
             node = properties[segment]
-    node_type = _classify(node)
-    return _classify(_deref(schema, node)) if node_type == "object" and "$ref" in node else node_type
+    return _classify(_deref(schema, node))
 
 
 def field_type(segments: tuple, schema: dict | None = None) -> str:
@@ -373,13 +372,12 @@ class FlatMapping:
     scale_values: dict[str, str] = field(default_factory=dict)
     supplier_certifications: str | None = None
     certification_scheme: str = DEFAULT_CERTIFICATION_SCHEME
-    certification_labels: dict[str, str] = field(default_factory=dict)
+    certification_labels: dict[str, str] = field(default_factory=dict)  # keys normalized (see _normal)
     timezone: str = "UTC"
     tz: tzinfo = _UTC
     date_order: str = "MDY"
     sheet: str | None = None
-    types: dict[tuple, str] = field(default_factory=dict)
-    config: dict = field(default_factory=dict)
+    types: dict[tuple, str] = field(default_factory=dict)  # of the columns' paths, from field_type()
 
     @classmethod
     def from_config(cls, config: dict, schema: dict | None = None) -> FlatMapping:
@@ -408,7 +406,7 @@ class FlatMapping:
 
         def mapping_of_strings(key: str) -> dict:
             value = config.get(key) or {}
-            if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise MappingError(key, "must be an object of strings")
             return value
 
@@ -476,7 +474,8 @@ class FlatMapping:
         amount = optional_column("amount")
         if rows_are == "modification":
             if revision is None:
-                raise MappingError("revision", "is required when rows_are is 'modification': the column of revision numbers")
+                raise MappingError("revision", "is required when rows_are is 'modification': "
+                                   "the column of revision numbers")
             if amount is None:
                 amount = columns.get(("contracts", 0, "value", "amount"))
                 if amount is None:
@@ -497,6 +496,7 @@ class FlatMapping:
                 raise MappingError(f"scale_values.{raw}", f"{code!r} is not one of {', '.join(PARTY_SCALES)}")
             scale_values[_normal(raw)] = code
 
+        labels = mapping_of_strings("certification_labels")
         scheme = config.get("certification_scheme", DEFAULT_CERTIFICATION_SCHEME)
         if not isinstance(scheme, str) or not scheme.strip():
             raise MappingError("certification_scheme", "must be a non-empty string")
@@ -515,7 +515,8 @@ class FlatMapping:
         ocid = _Template.parse(config["ocid"], "ocid")
         for reserved in ("ocid", "row"):
             if reserved in ocid.fields:
-                raise MappingError("ocid", f"{{{reserved}}} can't be used in the ocid: use columns that identify the process")
+                raise MappingError("ocid", f"{{{reserved}}} can't be used in the ocid: "
+                                   "use columns that identify the process")
         if ocid.text.startswith("{"):
             raise MappingError("ocid", "must start with your ocid prefix, e.g. 'ocds-demo01-{po_number}'")
         release_id = _Template.parse(config.get("release_id", "{ocid}-{row}"), "release_id")
@@ -525,8 +526,9 @@ class FlatMapping:
             rows_are=rows_are, revision=revision, amount=amount, constants=constants, value_maps=value_maps,
             currency=currency, supplier_scale=optional_column("supplier_scale"), scale_values=scale_values,
             supplier_certifications=optional_column("supplier_certifications"),
-            certification_scheme=scheme.strip(), certification_labels=mapping_of_strings("certification_labels"),
-            timezone=tz_name, tz=tz, date_order=date_order, sheet=sheet, types=types, config=dict(config),
+            certification_scheme=scheme.strip(),
+            certification_labels={_normal(code): label for code, label in labels.items()},
+            timezone=tz_name, tz=tz, date_order=date_order, sheet=sheet, types=types,
         )
 
     def required_columns(self) -> list[tuple[str, str]]:
@@ -818,7 +820,8 @@ def _open_xlsx(stream: BinaryIO, head: bytes, sheet: str | None) -> FlatTable:
     try:
         if sheet is not None:
             if sheet not in workbook.sheetnames:
-                raise FlatFileError(f"The workbook has no sheet {sheet!r}; its sheets are: {', '.join(workbook.sheetnames)}")
+                sheets = ", ".join(workbook.sheetnames)
+                raise FlatFileError(f"The workbook has no sheet {sheet!r}; its sheets are: {sheets}")
             worksheet = workbook[sheet]
         elif workbook.worksheets:
             worksheet = workbook.worksheets[0]
@@ -1277,29 +1280,40 @@ class FlatConverter:
 
         ocid, empty = self._render(mapping.ocid, row, {})
         if ocid is None:
-            self._problem(problems, "error", f"{where}: no ocid, because column(s) {', '.join(repr(self._header(n)) for n in empty)} "
-                          "are empty; the row is skipped", "ocid")
+            columns = ", ".join(repr(self._header(n)) for n in empty)
+            self._problem(problems, "error", f"{where}: no ocid, because column(s) {columns} are empty; "
+                          "the row is skipped", "ocid")
             return _Row(number, "", "", None, problems)
         release_id, empty = self._render(mapping.release_id, row, {"ocid": ocid, "row": str(number)})
         if release_id is None:
-            self._problem(problems, "error", f"{where}: no release id, because column(s) "
-                          f"{', '.join(repr(self._header(n)) for n in empty)} are empty; the row is skipped", "id", ocid)
+            columns = ", ".join(repr(self._header(n)) for n in empty)
+            self._problem(problems, "error", f"{where}: no release id, because column(s) {columns} are empty; "
+                          "the row is skipped", "id", ocid)
             return _Row(number, ocid, "", None, problems)
 
         def report(severity: str, message: str, path: tuple | str = "") -> None:
             self._problem(problems, severity, message, path, ocid, release_id)
 
+        date_column = self._header(mapping.date)
         raw_date = self._cell(row, mapping.date)
         if _blank(raw_date):
-            report("error", f'{where}, column "{self._header(mapping.date)}" (date): the release date is empty; the row is skipped',
+            report("error", f'{where}, column "{date_column}" (date): the release date is empty; the row is skipped',
                    "date")
             return _Row(number, ocid, release_id, None, problems)
         try:
             release_date = _datetime(raw_date, mapping.tz, mapping.date_order)
         except _ConversionError:
-            report("error", f'{where}, column "{self._header(mapping.date)}" (date): "{_text(raw_date)}" is not a date; '
+            report("error", f'{where}, column "{date_column}" (date): "{_text(raw_date)}" is not a date; '
                    "the row is skipped", "date")
             return _Row(number, ocid, release_id, None, problems)
+
+        revision = None
+        if mapping.rows_are == "modification":
+            revision = _text(self._cell(row, mapping.revision))
+            if revision is None:
+                report("error", f'{where}, column "{self._header(mapping.revision)}" (revision): the revision is '
+                       "empty; the row is skipped")
+                return _Row(number, ocid, release_id, None, problems)
 
         release: dict = {}
         for path, value in mapping.constants.items():
@@ -1315,8 +1329,8 @@ class FlatConverter:
                     contract_amount = ("contracts", 0, "value", "amount")
                     target = _path_str(contract_amount if contract_amount in self._amount_paths
                                        else min(self._amount_paths, default=("amount",)))
-                    report("warning", f'{where}, column "{self._header(mapping.amount)}" ({target}): "{_text(raw)}" {e}',
-                           target)
+                    report("warning", f'{where}, column "{self._header(mapping.amount)}" ({target}): '
+                           f'"{_text(raw)}" {e}', target)
 
         for path, name in mapping.columns.items():
             raw = self._cell(row, name)
@@ -1330,15 +1344,16 @@ class FlatConverter:
             try:
                 value = _convert(raw, kind, mapping)
             except _ConversionError as e:
-                report("warning", f'{where}, column "{self._header(name)}" ({_path_str(path)}): "{_text(raw)}" {e}', path)
+                report("warning", f'{where}, column "{self._header(name)}" ({_path_str(path)}): "{_text(raw)}" {e}',
+                       path)
                 continue
             if value in (None, [], ""):
                 continue
             if path in mapping.value_maps:
                 value = self._map_value(value, path, name, number, report)
             if path[-1] in ("url", "uri") and not _safe_url(str(value)):
-                report("warning", f'{where}, column "{self._header(name)}" ({_path_str(path)}): "{str(value)[:200]}" is not an '
-                       "http(s) URL; it is dropped", path)
+                report("warning", f'{where}, column "{self._header(name)}" ({_path_str(path)}): '
+                       f'"{str(value)[:200]}" is not an http(s) URL; it is dropped', path)
                 continue
             _set(release, path, value)
 
@@ -1349,13 +1364,6 @@ class FlatConverter:
 
         release = {"ocid": ocid, "id": release_id, "date": release_date,
                    "initiationType": release.pop("initiationType", "tender"), **release}
-        revision = None
-        if mapping.rows_are == "modification":
-            revision = _text(self._cell(row, mapping.revision))
-            if revision is None:
-                report("error", f'{where}, column "{self._header(mapping.revision)}" (revision): the revision is empty; '
-                       "the row is skipped", "")
-                return _Row(number, ocid, release_id, None, problems)
         return _Row(number, ocid, release_id, release, problems, revision,
                     None if delta is None else str(delta))
 
@@ -1368,8 +1376,8 @@ class FlatConverter:
                 return table[key]
             if (path, key) not in self._reported:
                 self._reported.add((path, key))
-                report("warning", f'row {number}, column "{self._header(column)}" ({_path_str(path)}): "{item}" is not in '
-                       "value_maps; kept as published (later rows with this value aren't reported)", path)
+                report("warning", f'row {number}, column "{self._header(column)}" ({_path_str(path)}): "{item}" is '
+                       "not in value_maps; kept as published (later rows with this value aren't reported)", path)
             return item
 
         return [one(item) for item in value] if isinstance(value, list) else one(value)
@@ -1411,7 +1419,8 @@ class FlatConverter:
                     scale = raw
                     if ("scale", key) not in self._reported:
                         self._reported.add(("scale", key))
-                        report("warning", f'row {number}, column "{self._header(mapping.supplier_scale)}" (parties/details/scale): '
+                        column = self._header(mapping.supplier_scale)
+                        report("warning", f'row {number}, column "{column}" (parties/details/scale): '
                                f'"{raw}" is not in scale_values; kept as published (later rows with this value '
                                "aren't reported)", "parties/details/scale")
                 details["scale"] = scale
@@ -1419,7 +1428,7 @@ class FlatConverter:
             raw = _text(self._cell(row, mapping.supplier_certifications))
             codes = _split(raw) if raw else []
             if codes:
-                labels = {_normal(k): v for k, v in mapping.certification_labels.items()}
+                labels = mapping.certification_labels
                 details["classifications"] = [
                     {"scheme": mapping.certification_scheme, "id": code,
                      **({"description": labels[_normal(code)]} if _normal(code) in labels else {})}
@@ -1567,9 +1576,9 @@ class FlatConverter:
                 moment, before = parse_date(release["date"]), parse_date(previous_date)
                 amendment_date = release["date"]
                 if moment and before and moment < before:
-                    report("warning", f"row {converted.number}: revision {converted.revision} is dated {release['date']}, "
-                           f"before the release it amends ({previous_date}); its release is dated {previous_date} "
-                           "so that revisions are compiled in order", "date")
+                    report("warning", f"row {converted.number}: revision {converted.revision} is dated "
+                           f"{release['date']}, before the release it amends ({previous_date}); its release is "
+                           f"dated {previous_date} so that revisions are compiled in order", "date")
                     release["date"] = previous_date
                 if delta is not None:
                     total = delta if total is None else total + delta

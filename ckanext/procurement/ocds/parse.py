@@ -23,6 +23,11 @@ Positions: every release comes with its JSON path in the input, e.g. ``releases/
 ``records/0/releases/2``, ``records/0/compiledRelease``, ``7`` (array item) or
 ``5/releases/0`` (sixth JSON Lines value, counting JSON values, not blank lines). A bare
 release's position is ``""``. :class:`Problem` paths extend these (``releases/3/date``).
+JSON Lines are recognised from the first 64 KB; if the first line is longer than that, the
+feed is still read, but the first line's positions lack their ``0/`` prefix.
+
+Invalid JSON stops the reader with a :class:`FeedError` giving the parser's message, the
+byte offset and line, and the position being read; ijson can't resynchronise after an error.
 """
 
 from __future__ import annotations
@@ -78,7 +83,8 @@ class Problem:
         where = " ".join(subject)
         if self.path:
             where = f"{where} at {self.path}" if where else f"at {self.path}"
-        return f"{self.severity.capitalize()}: {where}: {self.message}" if where else f"{self.severity.capitalize()}: {self.message}"
+        prefix = f"{self.severity.capitalize()}: {where}" if where else self.severity.capitalize()
+        return f"{prefix}: {self.message}"
 
     def as_dict(self) -> dict:
         """Return the problem as a JSON-serialisable dict."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -20,6 +21,8 @@ from urllib.parse import unquote, urlparse
 import ocdsmerge
 
 from .errors import SchemaError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SCHEMA_URL = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
 
@@ -111,8 +114,8 @@ def load_release_schema(location: str, cache_dir: str | None = None, timeout: fl
             if cached is not None:
                 try:
                     _write_atomically(cached, content)
-                except OSError as e:
-                    raise SchemaError(f"Could not cache the OCDS release schema from {location} in {cache_dir}: {e}") from e
+                except OSError as e:  # we have the schema; only offline runs would miss the cache
+                    log.warning("Could not cache the OCDS release schema from %s in %s: %s", location, cache_dir, e)
     else:
         schema = _read_json(_local_path(location), location)
 

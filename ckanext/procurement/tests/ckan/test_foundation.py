@@ -14,7 +14,7 @@ from ckanext.procurement.tests.conftest import REPO_ROOT
 
 
 def test_procurement_plugins_load():
-    for name in ("procurement", "ocds_lifecycle", "scheming_datasets", "harvest"):
+    for name in ("procurement", "ocds_lifecycle", "scheming_datasets", "harvest", "ocds", "procurement_csv"):
         assert plugins.plugin_loaded(name), name
 
 

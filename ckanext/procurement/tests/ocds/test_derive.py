@@ -458,3 +458,16 @@ def test_real_canada_multilingual_and_legacy_amendment(schema):
         "date": "2015-08-03", "rationale": releases[0]["contracts"][0]["amendment"]["rationale"],
         "description": None, "release_id": "01B68-160244/001/CZ", "changes": [],
     }]
+
+
+def test_title_and_description_fallbacks(schema, fictional_releases):
+    compiled = _compiled(fictional_releases, schema)
+    del compiled["tender"]["title"], compiled["tender"]["description"]
+    summary = summarize(compiled, now=NOW)
+    assert summary["title"] == "Central Junction Cycle Scheme"  # planning.budget.project
+    assert summary["description"] == ("The 2009 Strategic Plan identifies a need for an improved cycle route in the "
+                                      "centre of town.")
+    del compiled["planning"]
+    assert summarize(compiled, now=NOW)["title"] == "Contract to build new cycle lanes in the centre of town."
+    del compiled["contracts"], compiled["awards"]
+    assert summarize(compiled, now=NOW)["title"] == FICTIONAL_OCID

@@ -1,0 +1,322 @@
+"""What both procurement harvesters share: gather, change detection,
+withdrawals, fetch and import.
+
+Gather streams the source's releases into an on-disk spool grouped by ocid
+(so a 100,000-process feed never sits in memory), hashes each process's
+releases the way `procurement_process_save` does, and creates harvest
+objects in batches: changed processes carry their releases, unchanged ones
+are marked so fetch skips them without touching the dataset or Solr, and,
+after a complete full listing only, vanished processes get a withdrawal.
+Any gather error aborts the run before a single object exists, so a broken
+page never changes or withdraws anything.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import tempfile
+import time
+import uuid
+from typing import Any, Iterator
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckanext.harvest.harvesters.base import HarvesterBase
+from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
+
+from ckanext.procurement import process, settings
+from ckanext.procurement.harvesters.config import ConfigError, SourceConfig, SECRET_PREFIX, ENV_PREFIX, resolve_auth_header
+from ckanext.procurement.harvesters.http import Fetcher, FetchError
+from ckanext.procurement.model import ProcurementRecord, ProcurementSecret
+from ckanext.procurement.ocds.errors import OcdsError
+from ckanext.procurement.ocds.parse import Problem, ocid_prefix_ok
+
+log = logging.getLogger(__name__)
+
+STATUS_KEY = "status"
+UNCHANGED, DELETE, CHANGED = "unchanged", "delete", "changed"
+MAX_GATHER_PROBLEMS = 200  # reported one by one; beyond that, counted
+
+
+class GatherAbort(Exception):
+    """The gather can't be completed; nothing of this run is kept."""
+
+
+class ReleaseSpool:
+    """Releases grouped by ocid in a temporary SQLite file, in arrival order."""
+
+    def __init__(self, folder: str):
+        self.path = os.path.join(folder, f"spool-{uuid.uuid4().hex}.sqlite")
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("CREATE TABLE release (seq INTEGER PRIMARY KEY, ocid TEXT NOT NULL, body TEXT NOT NULL)")
+        self.count = 0
+
+    def add(self, release: dict[str, Any]) -> None:
+        self.db.execute("INSERT INTO release (ocid, body) VALUES (?, ?)", (str(release["ocid"]), json.dumps(release)))
+        self.count += 1
+
+    def processes(self) -> Iterator[tuple[str, list[dict]]]:
+        self.db.execute("CREATE INDEX release_ocid ON release (ocid, seq)")
+        ocid, releases = None, []
+        for row_ocid, body in self.db.execute("SELECT ocid, body FROM release ORDER BY ocid, seq"):
+            if row_ocid != ocid and releases:
+                yield ocid, releases
+                releases = []
+            ocid = row_ocid
+            releases.append(json.loads(body))
+        if releases:
+            yield ocid, releases
+
+    def close(self) -> None:
+        self.db.close()
+        os.unlink(self.path)
+
+
+class Progress:
+    """Counts and rate in the log, so long command-line harvests show they are alive."""
+
+    def __init__(self, what: str, every: int = 1000):
+        self.what, self.every, self.count, self.started = what, every, 0, time.monotonic()
+
+    def step(self, n: int = 1) -> None:
+        before = self.count
+        self.count += n
+        if self.count // self.every > before // self.every:
+            elapsed = max(time.monotonic() - self.started, 1e-6)
+            log.info("%s: %d so far (%.0f per second)", self.what, self.count, self.count / elapsed)
+
+
+class ProcurementHarvester(HarvesterBase):
+    """Base of the `ocds` and `procurement_csv` harvesters."""
+
+    config_keys: dict[str, str] = {}
+    formats: tuple[str, ...] = ("auto",)
+
+    # --- config ----------------------------------------------------------------
+
+    def parse_config(self, text: str | None) -> SourceConfig:
+        from ckanext.procurement.harvesters.config import parse_config
+
+        return parse_config(text, self.config_keys, self.formats)
+
+    def validate_config(self, config: str | None) -> str | None:
+        """Raise ValueError naming the wrong key; move a literal auth header to the secret store."""
+        parsed = self.parse_config(config)
+        self.check_source_config(parsed)
+        if not config or not config.strip():
+            return config
+        raw = json.loads(config)
+        secret = raw.get("auth_header")
+        if secret and not secret.startswith((SECRET_PREFIX, ENV_PREFIX)):
+            raw["auth_header"] = SECRET_PREFIX + ProcurementSecret.store(secret)
+        return json.dumps(raw, indent=2)
+
+    def check_source_config(self, config: SourceConfig) -> None:
+        """Harvester-specific checks; raise ConfigError."""
+
+    def fetcher(self, config: SourceConfig) -> Fetcher:
+        headers = {}
+        header = resolve_auth_header(config.auth_header, ProcurementSecret)
+        if header:
+            headers[config.auth_header_name] = header
+        return Fetcher(
+            timeout=config.timeout or tk.config.get("ckanext.procurement.harvest.timeout"),
+            retries=config.retries if config.retries is not None else tk.config.get("ckanext.procurement.harvest.retries"),
+            max_bytes=config.max_response_bytes or tk.config.get("ckanext.procurement.harvest.max_response_bytes"),
+            headers=headers,
+            allow_private=settings.allow_private_addresses(),
+        )
+
+    # --- gather ----------------------------------------------------------------
+
+    def iter_releases(self, url: str, config: SourceConfig, since: str | None, problems: list[Problem]) -> Iterator[dict]:
+        """Yield the source's releases (already normalized); report problems; raise GatherAbort."""
+        raise NotImplementedError
+
+    def incremental_since(self, job: HarvestJob, config: SourceConfig) -> str | None:
+        """For incremental sources, the start of the last error-free gather, unless a full listing is due."""
+        if not config.since_parameter:
+            return None
+        previous = self.last_error_free_job(job)
+        if previous is None or previous.gather_started is None:
+            return None
+        runs = model.Session.query(HarvestJob).filter(HarvestJob.source_id == job.source_id).count()
+        if (runs - 1) % config.full_harvest_every == 0:
+            return None
+        return previous.gather_started.replace(microsecond=0).isoformat() + "Z"
+
+    def gather_stage(self, harvest_job: HarvestJob):
+        source = harvest_job.source
+        try:
+            config = self.parse_config(source.config)
+        except ConfigError as error:
+            self._save_gather_error(f"Invalid source configuration: {error}", harvest_job)
+            return None
+        since = self.incremental_since(harvest_job, config)
+        log.info("Gathering %s (%s listing) from %s", source.title or source.id, f"incremental since {since}" if since else "full", source.url)
+
+        spool = ReleaseSpool(settings.cache_dir())
+        problems: list[Problem] = []
+        try:
+            try:
+                progress = Progress("releases read")
+                for release in self.iter_releases(source.url, config, since, problems):
+                    if not ocid_prefix_ok(str(release.get("ocid")), config.ocid_prefixes):
+                        problems.append(Problem("warning", f"ocid {release.get('ocid')!r} has none of the accepted prefixes "
+                                                f"({', '.join(config.ocid_prefixes)}): skipped", "ocid", release.get("ocid"), release.get("id")))
+                        continue
+                    spool.add(release)
+                    progress.step()
+            except (GatherAbort, FetchError, OcdsError, ConfigError) as error:
+                self._save_gather_error(f"Gather stopped, nothing was changed or withdrawn: {error}", harvest_job)
+                return None
+            self._report_problems(problems, harvest_job)
+            return self._create_objects(harvest_job, config, spool, full=since is None)
+        finally:
+            spool.close()
+
+    def _report_problems(self, problems: list[Problem], job: HarvestJob) -> None:
+        for problem in problems[:MAX_GATHER_PROBLEMS]:
+            self._save_gather_error(f"{problem.severity.capitalize()}: {problem}", job)
+        if len(problems) > MAX_GATHER_PROBLEMS:
+            self._save_gather_error(f"... and {len(problems) - MAX_GATHER_PROBLEMS} more problems", job)
+
+    def _create_objects(self, job: HarvestJob, config: SourceConfig, spool: ReleaseSpool, full: bool) -> list[str]:
+        known = ProcurementRecord.for_source(job.source_id)
+        paths = settings.redact_paths() + config.redact_paths
+        batch_size = tk.config.get("ckanext.procurement.harvest.batch_size")
+        ids: list[str] = []
+        seen: set[str] = set()
+        batch: list[HarvestObject] = []
+        counts = {CHANGED: 0, UNCHANGED: 0, DELETE: 0}
+        progress = Progress("processes gathered")
+
+        def add(ocid: str, status: str, content: str | None, package_id: str | None = None) -> None:
+            obj = HarvestObject(id=str(uuid.uuid4()), guid=ocid, job=job, source=job.source, content=content, package_id=package_id,
+                                extras=[HarvestObjectExtra(key=STATUS_KEY, value=status)])
+            batch.append(obj)
+            ids.append(obj.id)
+            counts[status] += 1
+            if len(batch) >= batch_size:
+                flush()
+
+        def flush() -> None:
+            model.Session.add_all(batch)
+            model.Session.commit()
+            progress.step(len(batch))
+            batch.clear()
+
+        for ocid, releases in spool.processes():
+            seen.add(ocid)
+            if not full and ocid in known:
+                stored = ProcurementRecord.get(ocid)
+                releases = process.merge_releases(stored.releases if stored else [], releases)
+            prepared = process.prepare(releases, paths)
+            digest, state = known.get(ocid, (None, None))
+            if digest == prepared.releases_hash and state == "active":
+                add(ocid, UNCHANGED, None)
+            else:
+                add(ocid, CHANGED, json.dumps(releases))
+        if full:
+            for ocid, (digest, state) in known.items():
+                if ocid not in seen and state == "active":
+                    add(ocid, DELETE, None)
+        if batch:
+            flush()
+        log.info("Gathered %d processes: %d new or changed, %d unchanged, %d withdrawn",
+                 len(ids), counts[CHANGED], counts[UNCHANGED], counts[DELETE])
+        return ids
+
+    # --- fetch -----------------------------------------------------------------
+
+    def fetch_stage(self, harvest_object: HarvestObject):
+        # gather already holds the releases; unchanged processes stop here
+        if self._status(harvest_object) == UNCHANGED:
+            self._mark_current(harvest_object, ProcurementRecord.get(harvest_object.guid))
+            return "unchanged"
+        return True
+
+    # --- import ----------------------------------------------------------------
+
+    def import_stage(self, harvest_object: HarvestObject):
+        ocid = harvest_object.guid
+        status = self._status(harvest_object)
+        context = {"user": self._get_user_name(), "ignore_auth": True, "model": model, "session": model.Session}
+        if status == DELETE:
+            return self._withdraw(harvest_object, context)
+
+        config = self.parse_config(harvest_object.source.config)
+        try:
+            result = tk.get_action("procurement_process_save")(context, {
+                "releases": json.loads(harvest_object.content),
+                "owner_org": self._source_owner(harvest_object),
+                "private": config.keep_private,
+                "redact_paths": config.redact_paths,
+                "redaction_reason": config.redaction_reason,
+                "harvest_source_id": harvest_object.harvest_source_id,
+            })
+        except tk.ValidationError as error:
+            self._save_object_error(f"{ocid}: {_format_errors(error.error_dict)}", harvest_object, "Import")
+            return False
+        except OcdsError as error:
+            self._save_object_error(f"{ocid}: {error}", harvest_object, "Import")
+            return False
+        for problem in result["problems"]:
+            self._save_object_error(f"{problem['severity'].capitalize()}: {ocid}: {problem['message']} (at {problem['path']})",
+                                    harvest_object, "Import")
+        harvest_object.package_id = result["package"]["id"]
+        self._mark_current(harvest_object, None)
+        return "unchanged" if result["status"] == "unchanged" else True
+
+    def _withdraw(self, harvest_object: HarvestObject, context: dict) -> bool:
+        """Withdraw, never purge: the dataset and its record stay, restorable by a later harvest."""
+        record = ProcurementRecord.get(harvest_object.guid)
+        if record is None:
+            return True
+        try:
+            tk.get_action("package_delete")(dict(context), {"id": record.package_id})
+        except tk.ObjectNotFound:
+            pass
+        harvest_object.package_id = record.package_id
+        self._mark_current(harvest_object, None)
+        harvest_object.current = False
+        harvest_object.save()
+        log.info("Withdrew %s: it is no longer in the source", harvest_object.guid)
+        return True
+
+    def _mark_current(self, harvest_object: HarvestObject, record: ProcurementRecord | None) -> None:
+        if record is not None and not harvest_object.package_id:
+            harvest_object.package_id = record.package_id
+        model.Session.query(HarvestObject).filter(
+            HarvestObject.guid == harvest_object.guid,
+            HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
+            HarvestObject.current == True,  # noqa: E712
+            HarvestObject.id != harvest_object.id,
+        ).update({"current": False}, synchronize_session=False)
+        harvest_object.current = True
+        harvest_object.save()
+
+    @staticmethod
+    def _status(harvest_object: HarvestObject) -> str:
+        for extra in harvest_object.extras:
+            if extra.key == STATUS_KEY:
+                return extra.value
+        return CHANGED
+
+    @staticmethod
+    def _source_owner(harvest_object: HarvestObject) -> str | None:
+        source = model.Package.get(harvest_object.harvest_source_id)
+        return source.owner_org if source else None
+
+
+def _format_errors(error_dict: dict[str, Any]) -> str:
+    parts = []
+    for key, messages in error_dict.items():
+        if isinstance(messages, list):
+            messages = "; ".join(str(m) for m in messages)
+        parts.append(f"{key}: {messages}")
+    return " | ".join(parts)

@@ -1,0 +1,149 @@
+"""Harvest source configuration: parsed and validated with messages that
+name the key that is wrong and why."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ckanext.procurement.ocds.parse import FORMATS
+
+PUBLISH_CHOICES = ("immediately", "after_review")
+SECRET_PREFIX = "secret:"
+ENV_PREFIX = "env:"
+
+
+class ConfigError(ValueError):
+    def __init__(self, key: str, message: str):
+        super().__init__(f"{key}: {message}")
+        self.key = key
+
+
+@dataclass
+class SourceConfig:
+    format: str = "auto"
+    since_parameter: str | None = None
+    full_harvest_every: int = 7
+    auth_header: str | None = None
+    auth_header_name: str = "Authorization"
+    timeout: float | None = None
+    retries: int | None = None
+    max_response_bytes: int | None = None
+    ocid_prefixes: list[str] = field(default_factory=list)
+    redact_paths: list[str] = field(default_factory=list)
+    redaction_reason: str | None = None
+    publish: str = "immediately"
+    mapping: dict[str, Any] | None = None
+
+    @property
+    def keep_private(self) -> bool:
+        return self.publish == "after_review"
+
+
+COMMON_KEYS = {
+    "since_parameter": "name of the query parameter that asks for releases changed since a date-time (incremental runs)",
+    "full_harvest_every": "with since_parameter: run a full listing (which also withdraws vanished processes) every N runs",
+    "auth_header": "value of the authentication header: 'env:VARIABLE' to read it from the environment, or the secret itself (stored apart, never shown back)",
+    "auth_header_name": "name of the authentication header (default Authorization)",
+    "timeout": "seconds to wait for each response",
+    "retries": "times to retry a failed request",
+    "max_response_bytes": "largest response accepted, in bytes",
+    "ocid_prefixes": "list of accepted OCID prefixes (others are reported and skipped)",
+    "redact_paths": "list of OCDS paths to withhold, on top of the site-wide policy",
+    "redaction_reason": "reason shown to the public for withheld values",
+    "publish": "'immediately' or 'after_review' (new processes stay private until a coordinator publishes them)",
+}
+OCDS_KEYS = dict(COMMON_KEYS, format="one of auto, " + ", ".join(FORMATS))
+FLAT_KEYS = dict(COMMON_KEYS, mapping="how columns become OCDS fields (see the README)", format="auto, csv or xlsx")
+
+
+def _positive_number(key: str, value: Any, integer: bool = False) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or (integer and not isinstance(value, int)):
+        raise ConfigError(key, f"must be a positive {'whole ' if integer else ''}number, got {value!r}")
+    return value
+
+
+def _string_list(key: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConfigError(key, f"must be a list of non-empty strings, got {value!r}")
+    return [item.strip() for item in value]
+
+
+def parse_config(text: str | None, allowed: dict[str, str], formats: tuple[str, ...]) -> SourceConfig:
+    if not text or not text.strip():
+        return SourceConfig()
+    try:
+        raw = json.loads(text)
+    except ValueError as error:
+        raise ConfigError("config", f"not valid JSON ({error})")
+    if not isinstance(raw, dict):
+        raise ConfigError("config", "must be a JSON object")
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        raise ConfigError(unknown[0], "unknown key; known keys are " + ", ".join(sorted(allowed)))
+
+    config = SourceConfig()
+    if "format" in raw:
+        if raw["format"] not in formats:
+            raise ConfigError("format", f"must be one of {', '.join(formats)}, got {raw['format']!r}")
+        config.format = raw["format"]
+    if "since_parameter" in raw:
+        if not isinstance(raw["since_parameter"], str) or not re.match(r"^[A-Za-z0-9_.\-\[\]]+$", raw["since_parameter"]):
+            raise ConfigError("since_parameter", f"must be a query parameter name such as 'since', got {raw['since_parameter']!r}")
+        config.since_parameter = raw["since_parameter"]
+    if "full_harvest_every" in raw:
+        config.full_harvest_every = _positive_number("full_harvest_every", raw["full_harvest_every"], integer=True)
+    if "auth_header" in raw:
+        if not isinstance(raw["auth_header"], str) or not raw["auth_header"].strip():
+            raise ConfigError("auth_header", "must be a non-empty string")
+        if raw["auth_header"].startswith(ENV_PREFIX) and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", raw["auth_header"][len(ENV_PREFIX):]):
+            raise ConfigError("auth_header", "env: must be followed by an environment variable name")
+        config.auth_header = raw["auth_header"]
+    if "auth_header_name" in raw:
+        if not isinstance(raw["auth_header_name"], str) or not re.match(r"^[A-Za-z0-9-]+$", raw["auth_header_name"]):
+            raise ConfigError("auth_header_name", f"must be an HTTP header name, got {raw['auth_header_name']!r}")
+        config.auth_header_name = raw["auth_header_name"]
+    if "timeout" in raw:
+        config.timeout = _positive_number("timeout", raw["timeout"])
+    if "retries" in raw:
+        if isinstance(raw["retries"], bool) or not isinstance(raw["retries"], int) or not 0 <= raw["retries"] <= 10:
+            raise ConfigError("retries", f"must be a whole number from 0 to 10, got {raw['retries']!r}")
+        config.retries = raw["retries"]
+    if "max_response_bytes" in raw:
+        config.max_response_bytes = _positive_number("max_response_bytes", raw["max_response_bytes"], integer=True)
+    if "ocid_prefixes" in raw:
+        config.ocid_prefixes = _string_list("ocid_prefixes", raw["ocid_prefixes"])
+    if "redact_paths" in raw:
+        config.redact_paths = _string_list("redact_paths", raw["redact_paths"])
+    if "redaction_reason" in raw:
+        if not isinstance(raw["redaction_reason"], str):
+            raise ConfigError("redaction_reason", "must be a string")
+        config.redaction_reason = raw["redaction_reason"]
+    if "publish" in raw:
+        if raw["publish"] not in PUBLISH_CHOICES:
+            raise ConfigError("publish", f"must be one of {', '.join(PUBLISH_CHOICES)}, got {raw['publish']!r}")
+        config.publish = raw["publish"]
+    if "mapping" in raw:
+        if not isinstance(raw["mapping"], dict):
+            raise ConfigError("mapping", "must be a JSON object")
+        config.mapping = raw["mapping"]
+    return config
+
+
+def resolve_auth_header(value: str | None, secrets) -> str | None:
+    """The header value a config refers to: from the environment or the secret store."""
+    if not value:
+        return None
+    if value.startswith(ENV_PREFIX):
+        name = value[len(ENV_PREFIX):]
+        if name not in os.environ:
+            raise ConfigError("auth_header", f"environment variable {name} is not set")
+        return os.environ[name]
+    if value.startswith(SECRET_PREFIX):
+        secret = secrets.get(value[len(SECRET_PREFIX):])
+        if secret is None:
+            raise ConfigError("auth_header", "the stored secret is missing: enter the header value again")
+        return secret
+    return value
