@@ -1,8 +1,8 @@
 """Fetching from a purchasing system without trusting it.
 
-Only http and https; hosts that resolve to loopback, private, link-local or
-otherwise non-public addresses are refused unless the site allows them
-(`ckanext.procurement.allow_private_addresses`); every redirect is checked
+Only http and https; hosts that resolve to loopback or private addresses are
+refused unless the site allows them (`ckanext.procurement.allow_private_addresses`),
+and link-local, multicast and reserved ones always; every redirect is checked
 the same way; responses are streamed with a size limit; connection errors,
 HTTP 429 and 5xx are retried with exponential backoff.
 """
@@ -34,21 +34,27 @@ class UnsafeURLError(FetchError):
     pass
 
 
+def _never_allowed(address) -> bool:
+    """Link-local (cloud metadata services live there), multicast, unspecified and reserved
+    addresses are refused even where the site allows internal systems."""
+    return address.is_link_local or address.is_multicast or address.is_unspecified or (address.is_reserved and not address.is_loopback)
+
+
 def check_url(url: str, allow_private: bool) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise UnsafeURLError(f"{url!r}: only http and https URLs can be harvested")
     if not parts.hostname:
         raise UnsafeURLError(f"{url!r}: the URL has no host")
-    if allow_private:
-        return
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP)
     except socket.gaierror as error:
         raise FetchError(f"{url!r}: cannot resolve host {parts.hostname!r} ({error})")
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
-        if not address.is_global or address.is_multicast:
+        if _never_allowed(address):
+            raise UnsafeURLError(f"{url!r}: {parts.hostname} resolves to {address}, an address that is never harvested")
+        if not address.is_global and not allow_private:
             raise UnsafeURLError(
                 f"{url!r}: {parts.hostname} resolves to {address}, a loopback or private address; "
                 "set ckanext.procurement.allow_private_addresses = true to harvest internal systems"
