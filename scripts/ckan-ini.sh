@@ -37,5 +37,7 @@ schema="https://standard.open-contracting.org/schema/1__1__5/release-schema.json
     "ckanext.procurement.cache_dir=$ROOT/.services/cache" \
     "ckanext.procurement.allow_private_addresses=true" \
     "ckanext.procurement.redact_paths=parties/contactPoint/email parties/contactPoint/telephone" >/dev/null
+"$CKAN" config-tool "$INI" -s logger_ckan "level=INFO" >/dev/null
+"$CKAN" config-tool "$INI" -s logger_ckanext "level=INFO" >/dev/null
 mkdir -p "$ROOT/.services/storage"
 echo "$INI"

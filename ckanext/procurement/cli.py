@@ -1,6 +1,11 @@
 """`ckan procurement ...` commands."""
 from __future__ import annotations
 
+import json
+import logging
+import sys
+import time
+
 import click
 
 
@@ -9,26 +14,123 @@ def procurement():
     """Commands of ckanext-procurement."""
 
 
+def _site_user() -> dict:
+    import ckan.plugins.toolkit as tk
+
+    return tk.get_action("get_site_user")({"ignore_auth": True}, {})
+
+
 @procurement.command("refresh-status")
 def refresh_status():
-    """Re-index processes whose bid deadline has passed since they were indexed.
+    """Re-derive processes whose bid deadline has passed while they were 'open for bids'.
 
-    A process's plain-language status (open for bids, under evaluation) moves
-    with the clock; run this daily from cron so facets stay right.
+    A process's plain-language status moves with the clock (open for bids,
+    then under evaluation); run this daily from cron so status facets stay right.
     """
+    import ckan.model as model
     import ckan.plugins.toolkit as tk
-    from ckan.lib.search import rebuild
 
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    from ckanext.procurement.model import ProcurementRecord
+
+    user = _site_user()["name"]
     result = tk.get_action("package_search")(
-        {"user": site_user["name"]},
+        {"user": user},
         {"fq": "+dataset_type:contracting-process +status:open +tender_end_date:[* TO NOW]", "rows": 1000,
          "include_private": True, "fl": "id"},
     )
-    ids = [row["id"] for row in result["results"]]
-    for package_id in ids:
-        tk.get_action("package_patch")({"user": site_user["name"]}, {"id": package_id})
-    click.echo(f"refreshed {len(ids)} processes")
+    refreshed = 0
+    for row in result["results"]:
+        record = ProcurementRecord.by_package(row["id"])
+        package = model.Package.get(row["id"])
+        if record is None or package is None:
+            continue
+        tk.get_action("procurement_process_save")(
+            {"user": user, "ignore_auth": True},
+            {"releases": record.releases, "owner_org": package.owner_org, "force": True,
+             "harvest_source_id": record.harvest_source_id},
+        )
+        refreshed += 1
+    click.echo(f"refreshed {refreshed} processes")
+
+
+@procurement.command("harvest")
+@click.argument("source")
+def harvest(source: str):
+    """Run one harvest job of SOURCE (name or id) now, in this process, printing progress.
+
+    The production loop is `ckan harvester run` on a schedule with the gather
+    and fetch consumers; this is for set-up, demos and one-off catch-ups.
+    """
+    import ckan.plugins.toolkit as tk
+    from ckanext.harvest import queue
+    from ckanext.harvest.model import HarvestJob
+
+    # progress lines (counts and rate) from gather, whatever the ini's log levels
+    progress = logging.getLogger("ckanext.procurement.harvesters")
+    progress.setLevel(logging.INFO)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    progress.addHandler(handler)
+    progress.propagate = False
+
+    context = {"user": _site_user()["name"]}
+    shown = tk.get_action("harvest_source_show")(dict(context), {"id": source})
+    job = tk.get_action("harvest_job_create")(dict(context), {"source_id": shown["id"], "run": False})
+    job_obj = HarvestJob.get(job["id"])
+    job_obj.status = "Running"
+    job_obj.save()
+    harvester = queue.get_harvester(shown["source_type"])
+    started = time.monotonic()
+    ids = queue.gather_stage(harvester, job_obj) or []
+    click.echo(f"gathered {len(ids)} processes in {time.monotonic() - started:.1f}s")
+    from ckanext.harvest.model import HarvestObject
+
+    imported_started = time.monotonic()
+    for done, object_id in enumerate(ids, 1):
+        queue.fetch_and_import_stages(harvester, HarvestObject.get(object_id))
+        if done % 100 == 0 or done == len(ids):
+            elapsed = max(time.monotonic() - imported_started, 1e-6)
+            click.echo(f"imported {done}/{len(ids)} ({done / elapsed:.1f} per second)")
+    tk.get_action("harvest_jobs_run")(dict(context), {"source_id": shown["id"]})
+    report = tk.get_action("harvest_job_show")(dict(context), {"id": job["id"]})
+    click.echo(f"job {report['status'].lower()}: {json.dumps(report.get('stats', {}))}")
+    errors = tk.get_action("harvest_job_report")(dict(context), {"id": job["id"]})
+    for error in errors["gather_errors"][:20]:
+        click.echo(f"gather: {error['message']}", err=True)
+
+
+@procurement.command("demo-setup")
+@click.option("--url", required=True, help="the demo purchasing system's base URL")
+@click.option("--admin", default="admin", show_default=True)
+def demo_setup(url: str, admin: str):
+    """Create the demo organization and its harvest source (idempotent)."""
+    import ckan.model as model
+    import ckan.plugins.toolkit as tk
+
+    context = {"user": _site_user()["name"]}
+    org = model.Group.get("city-of-springfield")
+    if org is None:
+        tk.get_action("organization_create")(dict(context), {
+            "name": "city-of-springfield", "title": "City of Springfield",
+            "description": "Department of Procurement Services of the (fictional) City of Springfield.",
+            "users": [{"name": admin, "capacity": "admin"}],
+        })
+        click.echo("created organization city-of-springfield")
+    if model.Package.get("springfield-purchasing") is None:
+        tk.get_action("harvest_source_create")(dict(context), {
+            "name": "springfield-purchasing", "title": "Springfield purchasing system (OCDS)",
+            "url": url.rstrip("/") + "/api/releases.json?limit=200", "source_type": "ocds",
+            "owner_org": "city-of-springfield", "frequency": "DAILY",
+            "config": json.dumps({"since_parameter": "since", "full_harvest_every": 7}),
+        })
+        click.echo("created harvest source springfield-purchasing")
+    if model.Package.get("springfield-contracts-export") is None:
+        tk.get_action("harvest_source_create")(dict(context), {
+            "name": "springfield-contracts-export", "title": "Springfield contracts export (CSV)",
+            "url": url.rstrip("/") + "/exports/contracts.csv", "source_type": "procurement_csv",
+            "owner_org": "city-of-springfield", "frequency": "MANUAL",
+        })
+        click.echo("created harvest source springfield-contracts-export (manual)")
 
 
 def get_commands():
