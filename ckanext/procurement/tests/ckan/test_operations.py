@@ -1,0 +1,77 @@
+"""The production loop, as cities run it: gather and fetch consumers on
+Redis, `ckan harvester job` to start a run and `ckan harvester run` (cron)
+to finish it; and the progress a command-line harvest prints."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ckan.tests import helpers
+from ckanext.harvest import queue
+from ckanext.procurement.demo.server import DemoServer
+from ckanext.procurement.tests.ckan.harvest_helpers import create_source, processes
+from ckanext.procurement.tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
+CKAN = [str(REPO_ROOT / ".venv" / "bin" / "ckan"), "-c", str(REPO_ROOT / "test.ini")]
+
+
+def _ckan(*args, timeout=300):
+    return subprocess.run(CKAN + list(args), capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT)
+
+
+@pytest.fixture(autouse=True)
+def _queues():
+    queue.purge_queues()
+    yield
+    queue.purge_queues()
+
+
+def test_consumers_and_scheduler_run_a_harvest(sysadmin, organization):
+    with DemoServer(processes=12, seed=11) as demo:
+        source = create_source(sysadmin["name"], organization["id"], demo.releases_url)
+        consumers = [subprocess.Popen(CKAN + ["harvester", name], cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, text=True)
+                     for name in ("gather-consumer", "fetch-consumer")]
+        try:
+            started = _ckan("harvester", "job", source["id"])
+            assert started.returncode == 0, started.stderr
+            deadline = time.monotonic() + 240
+            status = None
+            while time.monotonic() < deadline:
+                _ckan("harvester", "run")  # what cron runs: finishes jobs whose objects are all done
+                jobs = helpers.call_action("harvest_job_list", source_id=source["id"])
+                status = jobs[0]["status"] if jobs else None
+                if status == "Finished":
+                    break
+                time.sleep(2)
+            assert status == "Finished", [c.poll() for c in consumers]
+        finally:
+            for consumer in consumers:
+                consumer.terminate()
+                consumer.wait(timeout=30)
+        job = helpers.call_action("harvest_job_list", source_id=source["id"])[0]
+        assert job["stats"].get("added", 0) == processes()["count"] > 0
+        assert job["stats"].get("errored", 0) == 0
+
+
+def test_command_line_harvest_prints_progress(sysadmin, organization):
+    with DemoServer(processes=8, seed=5) as demo:
+        create_source(sysadmin["name"], organization["id"], demo.releases_url, name="cli-source")
+        result = _ckan("procurement", "harvest", "cli-source")
+    assert result.returncode == 0, result.stderr
+    assert "gathered" in result.stdout and "processes" in result.stdout
+    assert "per second" in result.stdout
+    assert '"added": ' in result.stdout
+    assert processes()["count"] > 0
+
+
+def test_harvest_timeout_is_set():
+    from ckan.plugins.toolkit import config
+
+    # jobs never stay Running forever: the ini sets a timeout (minutes)
+    assert int(config.get("ckan.harvest.timeout")) > 0
