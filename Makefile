@@ -21,7 +21,7 @@ test: install
 	scripts/test.sh $(PYTEST_ARGS)
 
 bench: install
-	scripts/bench.sh
+	scripts/bench.sh $(BENCH_ARGS)
 
 stop:
 	scripts/services.sh stop

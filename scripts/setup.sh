@@ -35,4 +35,11 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
+# axe-core for the accessibility audits of the browser tests
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    command -v npm >/dev/null || { log "npm is needed (Debian: apt-get install npm)"; exit 1; }
+    log "installing npm packages (axe-core)"
+    npm ci --no-audit --no-fund --silent
+fi
+
 scripts/services.sh start

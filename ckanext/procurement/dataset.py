@@ -44,7 +44,11 @@ FORMATS = {
 }
 MIME_FORMATS = {
     "application/pdf": "PDF", "text/html": "HTML", "application/json": "JSON", "text/csv": "CSV",
-    "application/msword": "DOC", "application/zip": "ZIP",
+    "application/msword": "DOC", "application/zip": "ZIP", "application/vnd.ms-excel": "XLS",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+    "application/xml": "XML", "text/xml": "XML", "text/plain": "TXT",
+    "application/x-zip-compressed": "ZIP", "image/jpeg": "JPEG", "image/png": "PNG",
 }
 
 
@@ -87,11 +91,18 @@ def is_safe_url(url: Any) -> bool:
 
 
 def guess_format(document: dict[str, Any]) -> str:
-    declared = (document.get("format") or "").lower()
+    """The format shown for a document: its declared media type, else the
+    extension of its URL path (or of a file name in the query string, as in
+    `VerDocumentoPublic?ruta=.../file.pdf`), else the declared type's subtype."""
+    declared = str(document.get("format") or "").strip().lower()
     if declared in MIME_FORMATS:
         return MIME_FORMATS[declared]
-    extension = os.path.splitext(urlsplit(document.get("url") or "").path)[1].lower()
-    return FORMATS.get(extension, declared.split("/")[-1].upper() if declared else "")
+    parts = urlsplit(str(document.get("url") or ""))
+    for candidate in (parts.path, parts.query, str(document.get("title") or "")):
+        extension = os.path.splitext(candidate)[1].lower()
+        if extension in FORMATS:
+            return FORMATS[extension]
+    return declared.split("/")[-1].upper() if declared else ""
 
 
 def resources(documents: list[dict[str, Any]], existing: list[dict[str, Any]] | None = None) -> tuple[list[dict], list[dict]]:

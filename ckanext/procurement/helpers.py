@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -11,6 +12,8 @@ from ckan.lib import formatters
 from ckanext.procurement import labels
 from ckanext.procurement.dataset import is_safe_url
 from ckanext.procurement.ocds import derive
+
+log = logging.getLogger(__name__)
 
 
 def procurement_stage_choices(field: dict[str, Any]) -> list[dict[str, str]]:
@@ -44,20 +47,46 @@ def procurement_facet_label(facet: str, value: str) -> str:
     return value
 
 
+def _locale() -> str:
+    try:
+        from ckan.lib.i18n import get_lang
+
+        return get_lang() or "en"
+    except Exception:  # outside a request (the Atom feed builder, scripts)
+        return "en"
+
+
 def procurement_money(amount: Any, currency: str | None = None) -> str:
-    """`1234567.5, USD` -> `$1,234,567.50`; other currencies keep their code."""
+    """An amount in the reader's language: `$1,234,567.50`, `£11,000,000.00`, `1.100.000,00 GBP` (es).
+
+    No currency means US dollars; a currency code Babel doesn't know is shown as published."""
     if amount in (None, ""):
         return ""
     try:
         number = float(amount)
     except (TypeError, ValueError):
         return str(amount)
-    sign = "-" if number < 0 else ""
-    number = abs(number)
-    text = f"{number:,.2f}"
-    if not currency or currency == "USD":
-        return f"{sign}${text}"
-    return f"{sign}{text} {currency}"
+    code = currency.strip().upper() if isinstance(currency, str) and currency.strip() else "USD"
+    try:
+        from babel.numbers import format_currency, format_decimal, is_currency
+
+        if not is_currency(code):  # not ISO 4217: digits, then the code as published
+            return f"{format_decimal(number, format='#,##0.00', locale=_locale())} {code}"
+        return format_currency(number, code, locale=_locale())
+    except Exception:  # an unknown locale or an odd code: plain digits and the code
+        sign = "-" if number < 0 else ""
+        text = f"{abs(number):,.2f}"
+        return f"{sign}${text}" if code == "USD" else f"{sign}{text} {code}"
+
+
+def procurement_number(value: Any) -> str:
+    """A number in the reader's language (1,234 or 1.234)."""
+    try:
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, locale=_locale())
+    except Exception:
+        return f"{value:,}" if isinstance(value, (int, float)) else str(value)
 
 
 def procurement_parse_date(value: Any) -> datetime.datetime | None:
@@ -122,6 +151,75 @@ def procurement_percent(part: Any, whole: Any) -> int | None:
     if whole <= 0:
         return None
     return max(0, min(100, round(part * 100 / whole)))
+
+
+def procurement_lifecycle(pkg: dict[str, Any]) -> dict[str, Any]:
+    """The process page's view model (ckanext.procurement.lifecycle), built once per call:
+    templates call this once and keep the result."""
+    from ckanext.procurement import lifecycle
+
+    user = tk.current_user.name if tk.current_user and tk.current_user.is_authenticated else ""
+    context = {"user": user, "auth_user_obj": tk.current_user}
+    try:
+        record = tk.get_action("procurement_record_show")(context, {"id": pkg.get("ocid") or pkg["id"]})
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
+        record = None
+    try:
+        return lifecycle.from_dataset(pkg, record)
+    except Exception:  # data no one foresaw: show what the dataset's own fields say, and log it
+        log.exception("procurement: could not build the lifecycle of %s from its record", pkg.get("name"))
+        return lifecycle.from_dataset(pkg, None)
+
+
+def procurement_search_sorting() -> list[tuple[str, str]]:
+    """Sort options of the contracting process search page: (label, sort parameter)."""
+    return [
+        (tk._("Relevance"), "score desc, metadata_modified desc"),
+        (tk._("Bid deadline"), "tender_end_date asc"),
+        (tk._("Value (highest first)"), "value_sort desc"),
+        (tk._("Value (lowest first)"), "value_sort asc"),
+        (tk._("Last updated"), "metadata_modified desc"),
+        (tk._("Name"), "title_string asc"),
+    ]
+
+
+def procurement_translated_facets(fields_grouped: dict[str, list[str]] | None) -> dict[tuple[str, str], str]:
+    """Labels of the active filters, for the pills above the search results."""
+    return {(field, value): procurement_facet_label(field, value)
+            for field, values in (fields_grouped or {}).items() for value in values}
+
+
+def procurement_open_filter_active() -> bool:
+    from ckan.common import request
+
+    return tk.asbool(request.args.get("ext_open"))
+
+
+def procurement_amount_text(amount: Any, currency: str | None = None) -> str:
+    """An amount, or "Not published" when there is none."""
+    text = procurement_money(amount, currency)
+    return text or tk._("Not published")
+
+
+def procurement_days_left_text(value: Any) -> str:
+    """`12 days left`, `Closes today`, or "" once the deadline has passed."""
+    days = procurement_days_left(value)
+    if days is None:
+        return ""
+    if days == 0:
+        return tk._("Closes today")
+    return tk.ungettext("{n} day left", "{n} days left", days).format(n=days)
+
+
+def procurement_best_value(package: dict[str, Any]) -> dict[str, Any] | None:
+    """The value a search result shows: contracted, else awarded, else estimated, else budget."""
+    for key in ("contract_value", "award_value", "tender_value", "budget_amount"):
+        value = package.get(key)
+        if value not in (None, ""):
+            labels_ = {"contract_value": tk._("Contracted value"), "award_value": tk._("Awarded value"),
+                       "tender_value": tk._("Estimated value"), "budget_amount": tk._("Budget")}
+            return {"key": key, "label": labels_[key], "amount": value}
+    return None
 
 
 def get_helpers() -> dict[str, Any]:

@@ -36,16 +36,16 @@ class ProcurementRecord(BaseModel):
         return meta.Session.query(cls).filter(cls.package_id == package_id).first()
 
     @classmethod
-    def for_source(cls, source_id: str) -> dict[str, tuple[str, str]]:
-        """ocid -> (releases hash, dataset state) for every process a harvest source filled."""
+    def for_source(cls, source_id: str) -> dict[str, tuple[str, str, str]]:
+        """ocid -> (releases hash, dataset state, dataset id) for every process a harvest source filled."""
         from ckan.model import Package
 
         rows = (
-            meta.Session.query(cls.ocid, cls.releases_hash, Package.state)
+            meta.Session.query(cls.ocid, cls.releases_hash, Package.state, cls.package_id)
             .outerjoin(Package, Package.id == cls.package_id)
             .filter(cls.harvest_source_id == source_id)
         )
-        return {ocid: (digest, state or "purged") for ocid, digest, state in rows}
+        return {ocid: (digest, state or "purged", package_id) for ocid, digest, state, package_id in rows}
 
 
 class ProcurementSecret(BaseModel):

@@ -1,11 +1,35 @@
 """The `ocds_lifecycle` resource view: a contracting process's lifecycle
-for an OCDS JSON file (release or record package) attached to any dataset."""
+for an OCDS JSON file (release or record package) attached to any dataset.
+
+The file is read on the server, streaming (ocds.parse.FeedReader), and only
+the chosen process is compiled and rendered: a large file is never sent to
+the browser. Uploaded files are read from CKAN's storage; URL resources are
+fetched through the harvesters' Fetcher (http and https only, private
+addresses refused unless the site allows them, a size limit). When the file
+holds several processes, a search box (a GET form, no JavaScript) picks one
+by ocid or title; at most MAX_MATCHES are listed.
+"""
 from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from typing import Any, BinaryIO, Iterator
+from urllib.parse import urlencode
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-OCDS_FORMATS = {"json", "ocds", "application/json", "ocds json"}
+log = logging.getLogger(__name__)
+
+OCDS_FORMATS = {"json", "ocds", "application/json", "ocds json", "jsonl", "json lines"}
+MAX_MATCHES = 50
+MAX_BYTES = 50 * 1024 * 1024
+FETCH_TIMEOUT = 20
+
+
+class ViewError(Exception):
+    """Why the file can't be shown (a translated sentence for the page)."""
 
 
 class OcdsLifecycleView(p.SingletonPlugin):
@@ -32,10 +56,157 @@ class OcdsLifecycleView(p.SingletonPlugin):
     def can_view(self, data_dict):
         resource = data_dict["resource"]
         fmt = (resource.get("format") or "").strip().lower()
-        return fmt in OCDS_FORMATS or (resource.get("url") or "").lower().endswith(".json")
+        url = (resource.get("url") or "").lower().split("?")[0]
+        return fmt in OCDS_FORMATS or url.endswith((".json", ".jsonl", ".json.gz"))
+
+    def setup_template_variables(self, context, data_dict):
+        from ckan.common import request
+
+        view = data_dict.get("resource_view") or {}
+        return {"ocds": explore(data_dict["resource"], request.args.get("ocid", ""), request.args.get("q", ""),
+                                view_id=view.get("id"), base_path=request.path)}
 
     def view_template(self, context, data_dict):
         return "procurement/resource_view.html"
 
     def form_template(self, context, data_dict):
         return "procurement/resource_view_form.html"
+
+
+# --- reading the file -------------------------------------------------------------------------
+
+@contextmanager
+def open_resource(resource: dict[str, Any]) -> Iterator[BinaryIO]:
+    """The resource's bytes: the uploaded file, or the URL through the Fetcher."""
+    from ckanext.procurement import settings
+    from ckanext.procurement.harvesters.http import Fetcher, FetchError, UnsafeURLError
+
+    if resource.get("url_type") == "upload":
+        from ckan.lib import uploader
+
+        path = uploader.get_resource_uploader(resource).get_path(resource["id"])
+        if not path or not os.path.isfile(path):
+            raise ViewError(tk._("The uploaded file could not be found."))
+        if os.path.getsize(path) > MAX_BYTES:
+            raise ViewError(tk._("The file is too large to show here ({limit} MB at most); download it instead.").format(limit=MAX_BYTES // (1024 * 1024)))
+        with open(path, "rb") as handle:
+            yield handle
+        return
+
+    url = (resource.get("url") or "").strip()
+    fetcher = Fetcher(timeout=FETCH_TIMEOUT, retries=0, max_bytes=MAX_BYTES, allow_private=settings.allow_private_addresses())
+    try:
+        with fetcher.open(url) as (stream, _response):
+            yield stream
+    except UnsafeURLError as error:
+        log.info("ocds_lifecycle: refused %r: %s", url, error)
+        raise ViewError(tk._("This resource's address can't be read by the portal (only public http and https addresses are)."))
+    except FetchError as error:
+        log.info("ocds_lifecycle: could not fetch %r: %s", url, error)
+        raise ViewError(tk._("The file could not be downloaded: {error}").format(error=str(error)[:300]))
+
+
+def _release_title(release: dict) -> str:
+    candidates = []
+    tender, planning = release.get("tender"), release.get("planning")
+    if isinstance(tender, dict):
+        candidates.append(tender.get("title"))
+    if isinstance(planning, dict) and isinstance(planning.get("project"), dict):
+        candidates.append(planning["project"].get("title"))
+    for block in ("contracts", "awards"):
+        objects = release.get(block)
+        candidates += [o.get("title") for o in objects if isinstance(o, dict)] if isinstance(objects, list) else []
+    return next((c.strip() for c in candidates if isinstance(c, str) and c.strip()), "")
+
+
+def scan(stream: BinaryIO, selected: str, query: str) -> dict[str, Any]:
+    """One streaming pass: every process's ocid, title and release count, the releases of
+    the selected one (or of the only one), and up to MAX_MATCHES processes matching `query`."""
+    from ckanext.procurement.ocds.parse import FeedReader
+
+    counts: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    chosen: list[dict] = []
+    first: list[dict] = []
+    for release, _position in FeedReader(stream).releases():
+        if not isinstance(release, dict):
+            continue
+        ocid = release.get("ocid")
+        if not isinstance(ocid, str) or not ocid.strip():
+            continue
+        counts[ocid] = counts.get(ocid, 0) + 1
+        title = _release_title(release)
+        if title:
+            titles[ocid] = title
+        if selected:
+            if ocid == selected:
+                chosen.append(release)
+        elif len(counts) == 1:
+            first.append(release)
+    if not selected and len(counts) == 1:
+        selected, chosen = next(iter(counts)), first
+    needle = query.strip().casefold()
+    matches = []
+    for ocid, count in counts.items():
+        title = titles.get(ocid, "")
+        if needle and needle not in ocid.casefold() and needle not in title.casefold():
+            continue
+        matches.append({"ocid": ocid, "title": title or ocid, "releases": count})
+    return {
+        "total": len(counts),
+        "selected": selected if chosen else "",
+        "releases": chosen,
+        "match_count": len(matches),
+        "matches": matches[:MAX_MATCHES],
+    }
+
+
+def explore(resource: dict[str, Any], selected: str = "", query: str = "", *, view_id: str | None = None,
+            base_path: str = "") -> dict[str, Any]:
+    """Everything the view template needs: an error, or the list of processes and/or one lifecycle."""
+    from ckanext.procurement import lifecycle, process, settings
+    from ckanext.procurement.ocds.errors import FeedError
+
+    selected, query = (selected or "").strip()[:200], (query or "").strip()[:200]
+    result: dict[str, Any] = {"error": None, "query": query, "selected": selected, "view_id": view_id,
+                              "total": 0, "matches": [], "match_count": 0, "lc": None, "max_matches": MAX_MATCHES,
+                              "base_path": base_path}
+    try:
+        with open_resource(resource) as stream:
+            found = scan(stream, selected, query)
+    except ViewError as error:
+        result["error"] = str(error)
+        return result
+    except FeedError as error:
+        result["error"] = tk._("The file is not OCDS data this view can read: {error}").format(error=str(error)[:300])
+        return result
+    except (OSError, ValueError) as error:
+        log.warning("ocds_lifecycle: could not read resource %s: %s", resource.get("id"), error)
+        result["error"] = tk._("The file could not be read.")
+        return result
+
+    result.update(total=found["total"], match_count=found["match_count"])
+    for match in found["matches"]:
+        params = {"ocid": match["ocid"]}
+        if view_id:
+            params = {"view_id": view_id, **params}
+        match["url"] = f"{base_path}?{urlencode(params)}"
+    result["matches"] = found["matches"]
+    if selected and not found["releases"]:
+        result["error"] = tk._("No contracting process with ocid {ocid} is in this file.").format(ocid=selected)
+    if found["releases"]:
+        prepared = process.prepare(found["releases"], settings.redact_paths())
+        if prepared.releases and not prepared.errors:
+            result["selected"] = found["selected"]
+            try:
+                result["lc"] = lifecycle.from_releases(prepared.releases, withheld=prepared.withheld)
+            except Exception:  # releases no one foresaw: say so rather than fail the resource page
+                log.exception("ocds_lifecycle: could not build the lifecycle of %s", found["selected"])
+                result["error"] = tk._("The releases of this process could not be read.")
+        else:
+            result["error"] = tk._("The releases of this process could not be read.")
+    if view_id:
+        result["all_url"] = f"{base_path}?{urlencode({'view_id': view_id})}"
+    else:
+        result["all_url"] = base_path
+    return result

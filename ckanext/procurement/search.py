@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -21,6 +22,10 @@ LIST_INDEX_FIELDS = {name: f"vocab_{name}" for name in LIST_FIELDS}
 # the flag of the "open for bids" filter, a CKAN `ext_` search parameter
 OPEN_FOR_BIDS_PARAM = "ext_open"
 OPEN_FOR_BIDS_FQ = "+tender_status:active +tender_end_date:[NOW TO *]"
+
+# a query that is one identifier (an ocid, a contract number): `ocds-213czf-000-00001`,
+# `ocds-34a6hz-01B68-160244/001/CZ`, `SDH-SMINC-26-2016`
+IDENTIFIER_QUERY = re.compile(r"^[^\s:\"()]*[A-Za-z0-9][-/_.][A-Za-z0-9][^\s:\"()]*$")
 
 SORT_OPTIONS = {
     "deadline": "tender_end_date asc",
@@ -105,16 +110,37 @@ def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
         fq = f"{fq} {OPEN_FOR_BIDS_FQ}".strip()
     # the catalog's own /dataset page also lists bulk procurement datasets
     # (and, if the site opts in, contracting processes)
+    show_processes = tk.asbool(tk.config.get("ckanext.procurement.show_processes_in_dataset_search"))
     if "+dataset_type:dataset" in fq:
         types = ["dataset", f'"{BULK_DATASET_TYPE}"']
-        if tk.asbool(tk.config.get("ckanext.procurement.show_processes_in_dataset_search")):
+        if show_processes:
             types.append(f'"{DATASET_TYPE}"')
         fq = fq.replace("+dataset_type:dataset", "+dataset_type:({})".format(" OR ".join(types)))
+    elif not show_processes and "dataset_type:" not in fq and _catalog_search_page():
+        # with CKAN's default `ckan.search.show_all_types = dataset` the
+        # /dataset page filters on no type at all: keep the (many) processes
+        # on their own page
+        fq = f'{fq} -dataset_type:"{DATASET_TYPE}"'.strip()
+    # Solr's text analysis splits an identifier into its parts (ocd, 213, czf,
+    # 000, 00001) and dismax ORs the parts of one word, so `ocds-...` would
+    # match every process: an identifier is searched as a phrase instead
+    q = str(search_params.get("q") or "").strip()
+    if IDENTIFIER_QUERY.match(q):
+        search_params["q"] = f'"{q}"'
     sort = search_params.get("sort")
     if sort in SORT_OPTIONS:
         search_params["sort"] = SORT_OPTIONS[sort]
     search_params["fq"] = fq
     return search_params
+
+
+def _catalog_search_page() -> bool:
+    """Whether this search is the one of the catalog's /dataset page (not the API's)."""
+    try:
+        from flask import has_request_context, request
+    except ImportError:  # pragma: no cover
+        return False
+    return has_request_context() and request.endpoint == "dataset.search"
 
 
 def process_facets() -> dict[str, str]:

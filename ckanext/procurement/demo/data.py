@@ -625,12 +625,21 @@ SOLE_SOURCE_RATIONALES = (
     "Only known source able to deliver within the grant's performance period.",
     "Compatibility with existing city-wide radio infrastructure.",
 )
-EMERGENCY_RATIONALES = (
-    "Emergency repair of a water main break affecting hospital service.",
-    "Storm damage: immediate debris removal required to reopen arterial streets.",
-    "Imminent threat to public safety from a structurally unsound building.",
-    "Failure of critical HVAC equipment at the 911 emergency communications center.",
-)
+EMERGENCY_RATIONALES = {
+    "works": (
+        "Emergency repair of a water main break affecting hospital service.",
+        "Imminent threat to public safety from a structurally unsound building.",
+        "Sinkhole: emergency repair required to reopen an arterial street.",
+    ),
+    "services": (
+        "Storm damage: immediate debris removal required to reopen arterial streets.",
+        "Failure of critical HVAC equipment at the 911 emergency communications center.",
+        "Continuity of service after the incumbent contractor's unexpected default.",
+    ),
+    "goods": (
+        "Replacement of equipment destroyed in a fire, required to maintain emergency response.",
+    ),
+}
 CANCELLATION_REASONS = (
     "Requirements have changed; the specification will be revised and re-advertised.",
     "Funding for this project was not appropriated in the adopted budget.",

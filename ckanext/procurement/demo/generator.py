@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import bisect
 import binascii
+import copy
 import functools
 import math
 import random
@@ -378,6 +379,8 @@ def _choose_method(rng: random.Random, category: str, sector: str, value: float,
     }[category]
     if competitive_only:
         weights = {m: w for m, w in weights.items() if m in data.COMPETITIVE}
+    elif stage == "planning" or value > 2_500_000:
+        weights.pop(data.EMERGENCY, None)
     methods = list(weights)
     return rng.choices(methods, [weights[m] for m in methods])[0]
 
@@ -415,7 +418,8 @@ def make_plan(seed: int, index: int, clock: datetime) -> Plan:
     if stage == "planning" or rng.random() < (0.1 if kind == "direct" or details == "Small Purchase" else 0.55):
         events.append(("planning", 0, 0))
         day = rng.randint(21, 120)
-    events.append(("tender", day, 0))
+    if details not in ("Cooperative Purchase", "Emergency Procurement"):
+        events.append(("tender", day, 0))  # these two are published at award: no solicitation
     extension = 0
     deadline = None
     ended = None  # "cancellation" or "unsuccessful" ends the process early
@@ -567,13 +571,18 @@ def make_plan(seed: int, index: int, clock: datetime) -> Plan:
 
 # --------------------------------------------------------------------------- rendering
 
-@dataclass
 class Process:
-    """One contracting process: its plan and every release, including future ones."""
+    """One contracting process: its plan and every release, including future ones.
 
-    plan: Plan
-    releases: list[dict]  # sorted by date
-    dates: list[datetime]  # the releases' dates
+    Releases are built when first asked for (most of a process's future releases
+    are never needed) and then kept.
+    """
+
+    def __init__(self, plan: Plan, dates: list[datetime], build):
+        self.plan = plan
+        self.dates = dates  # the releases' dates, increasing
+        self._build = build
+        self._built: list[dict | None] = [None] * len(dates)
 
     @property
     def ocid(self) -> str:
@@ -583,11 +592,22 @@ class Process:
     def index(self) -> int:
         return self.plan.index
 
+    def release(self, position: int) -> dict:
+        release = self._built[position]
+        if release is None:
+            release = self._built[position] = self._build(position)
+        return release
+
+    @property
+    def releases(self) -> list[dict]:
+        """Every release, sorted by date."""
+        return [self.release(position) for position in range(len(self.dates))]
+
     def visible(self, until: datetime, since: datetime | None = None) -> list[dict]:
         """The releases published by ``until`` (inclusive), and after ``since`` (exclusive)."""
         end = bisect.bisect_right(self.dates, until)
         begin = 0 if since is None else bisect.bisect_right(self.dates, since, 0, end)
-        return self.releases[begin:end]
+        return [self.release(position) for position in range(begin, end)]
 
 
 def _money(amount: float) -> dict:
@@ -820,7 +840,7 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
     if details == "Sole Source":
         direct_rationale = rng.choice(data.SOLE_SOURCE_RATIONALES)
     elif details == "Emergency Procurement":
-        direct_rationale = rng.choice(data.EMERGENCY_RATIONALES)
+        direct_rationale = rng.choice(data.EMERGENCY_RATIONALES[category])
     elif details == "Cooperative Purchase":
         direct_rationale = (f"Purchase under the {rng.choice(data.COOPERATIVE_AGREEMENTS)} cooperative contract, "
                             "competitively solicited by the lead agency.")
@@ -828,7 +848,7 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
                           f"services; funds are included in the FY{year} appropriation ordinance.")
 
     # ---- fixed references
-    tender_event = next(e for e in events if e.kind == "tender")
+    tender_event = next((e for e in events if e.kind == "tender"), None)
     deadline = plan.deadline
     bid_opening = next((e for e in events if e.kind == "bidOpening"), None)
     award_event = next((e for e in events if e.kind == "award"), None)
@@ -874,6 +894,9 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
             docs.append(_doc(ocid, "planned-procurement-notice", "plannedProcurementNotice",
                              f"Planned Procurement Notice: {title}", events[0].when,
                              fmt="text/html"))
+            if hostile:
+                docs[0]["url"] = HOSTILE_URL
+                docs[0]["title"] = f"<i onclick=alert(1)>{docs[0]['title']}</i>"
         return {
             "rationale": planning_rationale,
             "budget": {
@@ -900,9 +923,14 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
             "procurementMethodDetails": details,
             "mainProcurementCategory": category,
             "awardCriteria": criteria,
-            "submissionMethod": ["electronicSubmission"],
-            "submissionMethodDetails": "Submit through the City of Springfield eProcurement portal.",
         }
+        if details == "Sole Source":
+            tender["submissionMethod"] = ["written"]
+            tender["submissionMethodDetails"] = ("Objections to this sole source may be submitted in writing to "
+                                                 "the Chief Procurement Officer until the date shown.")
+        elif tender_event is not None:
+            tender["submissionMethod"] = ["electronicSubmission"]
+            tender["submissionMethodDetails"] = "Submit through the City of Springfield eProcurement portal."
         if direct_rationale:
             tender["procurementMethodRationale"] = direct_rationale
         if category == "services" and plan.sector in data.PROFESSIONAL_SECTORS:
@@ -910,10 +938,17 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
         if months:
             tender["contractPeriod"] = {"durationInDays": int(months * 30.44)}
         if status == "planned":
-            tender["tenderPeriod"] = {"startDate": format_datetime(tender_event.when)}
+            if tender_event is not None:
+                tender["tenderPeriod"] = {"startDate": format_datetime(tender_event.when)}
             return tender
-        tender_start = tender_event.when
-        docs = [_doc(ocid, "tender-notice", "tenderNotice", f"Notice: {title}", tender_start, fmt="text/html")]
+        if tender_event is None:  # published at award (emergency or cooperative purchase)
+            tender_start = award_event.when
+            docs = []
+        else:
+            tender_start = tender_event.when
+            notice = "Notice of Intent to Sole Source" if details == "Sole Source" else "Notice"
+            docs = [_doc(ocid, "tender-notice", "tenderNotice", f"{notice}: {title}", tender_start,
+                         fmt="text/html")]
         if deadline is not None:
             tender["tenderPeriod"] = {
                 "startDate": format_datetime(tender_start),
@@ -924,18 +959,16 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
                     "startDate": format_datetime(tender_start),
                     "endDate": format_datetime(deadline - 7 * _DAY),
                 }
-            docs.append(_doc(ocid, "bid-documents", "biddingDocuments", f"{details} {spec}", tender_start,
-                             description="Solicitation documents, specifications and bid forms."))
-            if criteria == "ratedCriteria":
-                docs.append(_doc(ocid, "evaluation-criteria", "evaluationCriteria", "Evaluation Criteria",
-                                 tender_start))
-            elif category in ("goods", "works") and kind != "direct":
-                docs.append(_doc(ocid, "technical-specifications", "technicalSpecifications",
-                                 "Technical Specifications", tender_start))
-        else:
-            tender["tenderPeriod"] = {"startDate": format_datetime(tender_start),
-                                      "endDate": format_datetime(tender_start)}
-        if hostile:
+            if kind != "direct":  # a sole source notice has no bid documents
+                docs.append(_doc(ocid, "bid-documents", "biddingDocuments", f"{details} {spec}", tender_start,
+                                 description="Solicitation documents, specifications and bid forms."))
+                if criteria == "ratedCriteria":
+                    docs.append(_doc(ocid, "evaluation-criteria", "evaluationCriteria", "Evaluation Criteria",
+                                     tender_start))
+                elif category in ("goods", "works"):
+                    docs.append(_doc(ocid, "technical-specifications", "technicalSpecifications",
+                                     "Technical Specifications", tender_start))
+        if hostile and docs:
             docs[0]["url"] = HOSTILE_URL
             docs[-1]["title"] = f"<b onmouseover=alert(1)>{docs[-1]['title']}</b>"
         amendments = [e for e in events if e.kind == "tenderAmendment" and e.when <= when]
@@ -967,7 +1000,8 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
                 "startDate": format_datetime(bid_opening.when if bid_opening else tender_start),
                 "endDate": format_datetime(award_event.when),
             }
-        tender["documents"] = docs
+        if docs:
+            tender["documents"] = docs
         return tender
 
     def bids_block(final: bool) -> dict:
@@ -977,7 +1011,7 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
             status = ("disqualified" if disqualified[k] else "valid") if final else "pending"
             details_list.append({
                 "id": f"bid-{k + 1}",
-                "date": format_datetime((bid_opening.when if bid_opening else tender_event.when)
+                "date": format_datetime((bid_opening or tender_event or award_event).when
                                         - timedelta(hours=bid_hours[k])),
                 "status": status,
                 "tenderers": [vendor_ref(k)],
@@ -1008,6 +1042,8 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
             if plan.contract_start:
                 award["contractPeriod"] = {"startDate": format_datetime(plan.contract_start),
                                            "endDate": format_datetime(plan.contract_end)}
+            if hostile and n == 0:
+                award["documents"][0]["url"] = HOSTILE_URL
             if criteria == "ratedCriteria" and n == 0:
                 award["documents"].append(_doc(ocid, "evaluation-report", "evaluationReports",
                                                "Evaluation Committee Report", award_event.when))
@@ -1110,7 +1146,7 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
                             "source": f"{BASE_URL}/finance/payments",
                             "date": format_datetime(paid_on),
                             "value": _money(amount),
-                            "payer": buyer_ref,
+                            "payer": dict(buyer_ref),
                             "payee": vendor_ref(bidder),
                             "uri": f"{BASE_URL}/finance/payments/{po}-{number}",
                         })
@@ -1140,14 +1176,16 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
         if event.kind == "contractAmendment":
             amendment_ids[event.number] = release_id
 
-    # ---- one release per event
+    # ---- one release per event, built when first asked for
     buyer_roles_late = ["buyer", "payer"]
-    releases = []
-    for (when, release_id), event in zip(release_ids, releases_events):
+
+    def build(position: int) -> dict:
+        when, release_id = release_ids[position]
+        event = releases_events[position]
         event_kind = event.kind
         stage_contract = contract_event is not None and when >= contract_event.when
         buyer_party = _buyer_party(dept, buyer_roles_late if stage_contract else ["buyer"])
-        parties = [buyer_party, procuring]
+        parties = [buyer_party, _procuring_party()]
         release = {
             "ocid": ocid,
             "id": release_id,
@@ -1156,7 +1194,7 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
             "initiationType": "tender",
             "language": "en",
             "parties": parties,
-            "buyer": buyer_ref,
+            "buyer": dict(buyer_ref),
         }
         if event_kind == "planning":
             release["planning"] = planning_block(when)
@@ -1171,7 +1209,7 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
             status = "cancelled" if event_kind == "cancellation" else "unsuccessful"
             tender = tender_block(when, status)
             tender["statusDetails"] = cancel_reason if event_kind == "cancellation" else unsuccessful_reason
-            tender["documents"].append(_doc(ocid, "cancellation-notice", "cancellationDetails",
+            tender.setdefault("documents", []).append(_doc(ocid, "cancellation-notice", "cancellationDetails",
                                             "Notice of Cancellation" if status == "cancelled"
                                             else "Notice of No Award", when,
                                             description=tender["statusDetails"]))
@@ -1179,6 +1217,8 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
             if bid_opening is not None:
                 release["bids"] = bids_block(final=True)
         elif event_kind == "award":
+            if tender_event is None:
+                release["planning"] = planning_block(when)
             release["tender"] = tender_block(when, "complete")
             if bid_opening is not None:
                 release["bids"] = bids_block(final=True)
@@ -1196,9 +1236,9 @@ def render_process(plan: Plan, vendors: tuple[Vendor, ...], hostile: bool = Fals
             for bidder, _ in lots:
                 roles = ["tenderer", "supplier", "payee"] if stage_contract else ["tenderer", "supplier"]
                 parties.append(_vendor_party(bidders[bidder], roles, supplier_names.get(bidder)))
-        releases.append(release)
-    return Process(plan=plan, releases=releases, dates=[e.when for e in releases_events])
+        return release
 
+    return Process(plan, [e.when for e in releases_events], build)
 
 # --------------------------------------------------------------------------- the system
 
@@ -1506,13 +1546,11 @@ class PurchasingSystem:
             "tag": [],
             "initiationType": "tender",
             "language": "en",
-            "parties": [dict(p) for p in latest["parties"]],
+            "parties": copy.deepcopy(latest["parties"]),
             "buyer": dict(latest["buyer"]),
         }
         with_contracts = next((r for r in reversed(history) if "contracts" in r), None)
         if with_contracts is not None:
-            import copy
-
             contracts = copy.deepcopy(with_contracts["contracts"])
             contract = contracts[0]
             value = contract["value"]["amount"]
@@ -1537,8 +1575,6 @@ class PurchasingSystem:
                 tag = "contractUpdate"
             release["contracts"] = contracts
         else:
-            import copy
-
             with_tender = next(r for r in reversed(history) if "tender" in r)
             tender = copy.deepcopy(with_tender["tender"])
             tender["description"] = f"{tender.get('description', '')} (Updated {when:%Y-%m-%d}: contact details revised.)"

@@ -12,6 +12,7 @@ page never changes or withdraws anything.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -186,27 +187,52 @@ class ProcurementHarvester(HarvesterBase):
             self._save_gather_error(f"... and {len(problems) - MAX_GATHER_PROBLEMS} more problems", job)
 
     def _create_objects(self, job: HarvestJob, config: SourceConfig, spool: ReleaseSpool, full: bool) -> list[str]:
+        """Harvest objects for the run; returns the ids that go on to fetch and import.
+
+        Unchanged processes get an object that is already complete ("not
+        modified" in the job report) and never reaches the fetch queue, so a
+        re-harvest with nothing changed costs little more than reading the feed.
+        """
         known = ProcurementRecord.for_source(job.source_id)
         paths = settings.redact_paths() + config.redact_paths
         batch_size = tk.config.get("ckanext.procurement.harvest.batch_size")
         ids: list[str] = []
         seen: set[str] = set()
         batch: list[HarvestObject] = []
+        unchanged_guids: list[str] = []
         counts = {CHANGED: 0, UNCHANGED: 0, DELETE: 0}
         progress = Progress("processes gathered")
+        now = datetime.datetime.utcnow()
+        job_id, source = job.id, job.source
 
         def add(ocid: str, status: str, content: str | None, package_id: str | None = None) -> None:
-            obj = HarvestObject(id=str(uuid.uuid4()), guid=ocid, job=job, source=job.source, content=content, package_id=package_id,
+            # the job by id, not relationship: job.objects would keep every object (and its content) in memory
+            obj = HarvestObject(id=str(uuid.uuid4()), guid=ocid, harvest_job_id=job_id, harvest_source_id=source.id,
+                                source=source, content=content, package_id=package_id,
                                 extras=[HarvestObjectExtra(key=STATUS_KEY, value=status)])
+            if status == UNCHANGED:
+                obj.state, obj.report_status, obj.current = "COMPLETE", "not modified", True
+                obj.fetch_started = obj.fetch_finished = now
+                unchanged_guids.append(ocid)
+            else:
+                ids.append(obj.id)
             batch.append(obj)
-            ids.append(obj.id)
             counts[status] += 1
             if len(batch) >= batch_size:
                 flush()
 
         def flush() -> None:
+            if unchanged_guids:
+                model.Session.query(HarvestObject).filter(
+                    HarvestObject.harvest_source_id == source.id,
+                    HarvestObject.guid.in_(unchanged_guids),
+                    HarvestObject.current == True,  # noqa: E712
+                ).update({"current": False}, synchronize_session=False)
+                unchanged_guids.clear()
             model.Session.add_all(batch)
             model.Session.commit()
+            for obj in batch:
+                model.Session.expunge(obj)
             progress.step(len(batch))
             batch.clear()
 
@@ -216,28 +242,25 @@ class ProcurementHarvester(HarvesterBase):
                 stored = ProcurementRecord.get(ocid)
                 releases = process.merge_releases(stored.releases if stored else [], releases)
             prepared = process.prepare(releases, paths)
-            digest, state = known.get(ocid, (None, None))
+            digest, state, package_id = known.get(ocid, (None, None, None))
             if digest == prepared.releases_hash and state == "active":
-                add(ocid, UNCHANGED, None)
+                add(ocid, UNCHANGED, None, package_id)
             else:
                 add(ocid, CHANGED, json.dumps(releases))
         if full:
-            for ocid, (digest, state) in known.items():
+            for ocid, (digest, state, package_id) in known.items():
                 if ocid not in seen and state == "active":
                     add(ocid, DELETE, None)
         if batch:
             flush()
         log.info("Gathered %d processes: %d new or changed, %d unchanged, %d withdrawn",
-                 len(ids), counts[CHANGED], counts[UNCHANGED], counts[DELETE])
+                 sum(counts.values()), counts[CHANGED], counts[UNCHANGED], counts[DELETE])
         return ids
 
     # --- fetch -----------------------------------------------------------------
 
     def fetch_stage(self, harvest_object: HarvestObject):
-        # gather already holds the releases; unchanged processes stop here
-        if self._status(harvest_object) == UNCHANGED:
-            self._mark_current(harvest_object, ProcurementRecord.get(harvest_object.guid))
-            return "unchanged"
+        # gather already holds the releases (unchanged processes never get here)
         return True
 
     # --- import ----------------------------------------------------------------

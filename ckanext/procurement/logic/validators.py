@@ -252,10 +252,17 @@ def procurement_lifecycle_lists(key, data, errors, context):
             elif kind == "json" and not isinstance(value, (list, dict)):
                 json.loads(value)
         except (TypeError, ValueError):
-            message = _("{list}[{index}].{field} ({path}): {value!r} is not valid").format(
-                list=list_name, index=index, field=subfield, path=path, value=value
+            expected = {
+                "datetime": _("an ISO 8601 date or date-time"),
+                "amount": _("a number"),
+                "json": _("JSON"),
+            }[kind]
+            message = _("{list}[{index}].{field} ({path}): {value!r} is not {expected}").format(
+                list=list_name, index=index, field=subfield, path=path, value=value, expected=expected
             )
-            errors.setdefault((list_name,), []).append(message)
+            # on the subfield itself: navl unflattens errors like data, so a
+            # message on the list key would collide with the items' errors
+            errors.setdefault((list_name, index, subfield), []).append(message)
 
 
 def _subfield_items(data):

@@ -1,0 +1,276 @@
+#!/usr/bin/env python
+"""Benchmarks of ckanext-procurement (`make bench`): prints a table and writes JSON.
+
+Every figure is a ratio against a baseline measured in the same process, on
+the same machine, just before or after:
+- first harvest of N demo processes vs the floor: the same N datasets
+  (same fields and resources) created with plain package_create calls;
+- re-harvest with nothing changed, and with 5% of processes changed, vs the
+  first harvest;
+- gather's peak memory on a 100,000-process feed (a separate process, so the
+  figure is the gather's own);
+- rendering a process page with 100 releases vs CKAN's own page of a plain dataset.
+
+Usage: .venv/bin/python scripts/bench.py [--sizes 2000,10000] [--gather-processes 100000] [--out bench-results/latest.json]
+The database (ckan_bench) and site id are the benchmark's own: the test suite's data is never touched.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("CKAN_SQLALCHEMY_URL", "postgresql://ckan:ckan@127.0.0.1:5433/ckan_bench")
+os.environ.setdefault("CKAN_SITE_ID", "procurement_bench")
+os.environ.setdefault("CKAN_INI", str(ROOT / "test.ini"))
+
+
+def boot():
+    from ckan.cli import load_config
+    from ckan.config.middleware import make_app
+
+    config = load_config(os.environ["CKAN_INI"])
+    config["ckan.site_id"] = os.environ["CKAN_SITE_ID"]
+    app = make_app(config)
+    return app
+
+
+def reset():
+    import ckan.lib.search as search
+    import ckan.model as model
+    from ckan.cli.db import _run_migrations
+    from ckan.tests.helpers import reset_db
+
+    reset_db()
+    for plugin in ("activity", "harvest", "procurement"):
+        _run_migrations(plugin)
+    search.clear_all()
+    model.Session.remove()
+
+
+def setup_portal():
+    from ckan.tests import factories
+
+    user = factories.Sysadmin()
+    org = factories.Organization(users=[{"name": user["name"], "capacity": "admin"}])
+    return user, org
+
+
+def harvest(source_id: str, user: str) -> dict:
+    """One harvest job, inline (gather, then fetch+import of each object), as `ckan procurement harvest` runs it."""
+    import ckan.plugins.toolkit as tk
+    from ckanext.harvest import queue
+    from ckanext.harvest.model import HarvestJob, HarvestObject
+
+    context = {"user": user}
+    job = tk.get_action("harvest_job_create")(dict(context), {"source_id": source_id, "run": False})
+    job_obj = HarvestJob.get(job["id"])
+    job_obj.status = "Running"
+    job_obj.save()
+    harvester = queue.get_harvester("ocds")
+    started = time.perf_counter()
+    ids = queue.gather_stage(harvester, job_obj) or []
+    gathered = time.perf_counter()
+    for object_id in ids:
+        queue.fetch_and_import_stages(harvester, HarvestObject.get(object_id))
+    tk.get_action("harvest_jobs_run")(dict(context), {"source_id": source_id})
+    finished = time.perf_counter()
+    stats = tk.get_action("harvest_job_show")(dict(context), {"id": job["id"]})["stats"]
+    return {"seconds": finished - started, "gather_seconds": gathered - started, "objects": len(ids), "stats": stats}
+
+
+def floor_datasets(demo, n: int, org_id: str) -> list[dict]:
+    """The datasets a harvest of the same processes makes (computed before timing)."""
+    from ckanext.procurement import dataset as process_dataset, process, settings
+    from ckanext.procurement.ocds import compile_releases, summarize
+
+    schema = settings.release_schema()
+    dicts = []
+    for index in range(n):
+        releases = demo.system.releases(index)
+        if not releases:
+            continue
+        prepared = process.prepare(releases, settings.redact_paths())
+        summary = summarize(compile_releases(prepared.releases, schema), prepared.releases, schema=schema)
+        fields = process_dataset.dataset_fields(summary)
+        fields["name"] = "floor-" + fields["name"]
+        fields["owner_org"] = org_id
+        fields["resources"], _ = process_dataset.resources(summary["documents"])
+        dicts.append(fields)
+    return dicts
+
+
+def bench_size(n: int) -> dict:
+    import ckan.plugins.toolkit as tk
+    from ckanext.procurement.demo.server import DemoServer
+
+    result = {"processes": n}
+    with DemoServer(processes=n, seed=2026) as demo:
+        reset()
+        user, org = setup_portal()
+        datasets = floor_datasets(demo, n, org["id"])
+        started = time.perf_counter()
+        for fields in datasets:
+            tk.get_action("package_create")({"user": user["name"]}, dict(fields))
+        result["floor_seconds"] = time.perf_counter() - started
+        result["datasets"] = len(datasets)
+
+        reset()
+        user, org = setup_portal()
+        source = tk.get_action("harvest_source_create")({"user": user["name"]}, {
+            "name": "bench", "url": demo.releases_url + "?limit=1000", "source_type": "ocds", "owner_org": org["id"]})
+        first = harvest(source["id"], user["name"])
+        result["first"] = first
+        unchanged = harvest(source["id"], user["name"])
+        result["unchanged"] = unchanged
+        ocids = [demo.system.ocid(i) for i in range(n) if demo.system.releases(i)]
+        for ocid in ocids[:: 20]:  # 5%
+            demo.change(ocid)
+        result["changed_5pct"] = harvest(source["id"], user["name"])
+        result["changed_count"] = len(ocids[::20])
+    result["first_vs_floor"] = result["first"]["seconds"] / result["floor_seconds"]
+    result["unchanged_speedup"] = result["first"]["seconds"] / result["unchanged"]["seconds"]
+    result["changed_speedup"] = result["first"]["seconds"] / result["changed_5pct"]["seconds"]
+    result["records_per_second"] = result["datasets"] / result["first"]["seconds"]
+    result["floor_records_per_second"] = result["datasets"] / result["floor_seconds"]
+    return result
+
+
+def bench_page(app) -> dict:
+    """Median render time of a 100-release process page vs CKAN's page of a plain dataset."""
+    import ckan.plugins.toolkit as tk
+    from ckan.tests import factories
+
+    from ckanext.procurement.demo.server import DemoServer
+
+    with app._wsgi_app.test_request_context():
+        reset()
+        user = factories.SysadminWithToken()
+        org = factories.Organization(users=[{"name": user["name"], "capacity": "admin"}])
+        with DemoServer(processes=60, seed=9) as demo:
+            index = next(i for i in range(60) if demo.system.stage(i) in ("contract", "implementation"))
+            ocid = demo.system.ocid(index)
+            while len(demo.system.releases(index)) < 100:
+                demo.change(ocid)
+            releases = demo.system.releases(index)[:100]
+        saved = tk.get_action("procurement_process_save")({"user": user["name"]}, {"releases": releases, "owner_org": org["id"]})
+        plain = factories.Dataset(owner_org=org["id"], resources=[{"url": "https://example.com/data.csv"}] * 8)
+    from werkzeug.test import Client
+
+    client = Client(app)  # the whole WSGI stack, as a browser's request meets it
+
+    def median_ms(url: str) -> float:
+        client.get(url)  # warm caches and templates
+        times = []
+        for _ in range(7):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200, (url, response.status_code)
+        return statistics.median(times) * 1000
+
+    process_ms = median_ms(f"/contracting-process/{saved['package']['name']}")
+    plain_ms = median_ms(f"/dataset/{plain['name']}")
+    return {"releases": len(releases), "process_page_ms": process_ms, "plain_dataset_page_ms": plain_ms,
+            "ratio": process_ms / plain_ms}
+
+
+def bench_gather_memory(processes: int) -> dict:
+    """Runs gather alone in a child process against a demo system in another, and reads its peak RSS."""
+    demo = subprocess.Popen([sys.executable, "-m", "ckanext.procurement.demo", "--port", "0", "--processes", str(processes)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = demo.stdout.readline().strip()
+        url = line.split(" ", 1)[1]
+        child = subprocess.run([sys.executable, __file__, "--gather-only", url + "/api/releases.json?limit=1000"],
+                               capture_output=True, text=True, timeout=3600)
+        if child.returncode != 0:
+            raise RuntimeError(child.stderr[-2000:])
+        return json.loads(child.stdout.strip().splitlines()[-1])
+    finally:
+        demo.terminate()
+        demo.wait(timeout=30)
+
+
+def gather_only(url: str) -> None:
+    app = boot()
+    with app._wsgi_app.test_request_context():
+        import ckan.plugins.toolkit as tk
+        from ckanext.harvest import queue
+        from ckanext.harvest.model import HarvestJob
+
+        reset()
+        user, org = setup_portal()
+        source = tk.get_action("harvest_source_create")({"user": user["name"]}, {
+            "name": "memory", "url": url, "source_type": "ocds", "owner_org": org["id"]})
+        job = tk.get_action("harvest_job_create")({"user": user["name"]}, {"source_id": source["id"], "run": False})
+        baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        ids = queue.gather_stage(queue.get_harvester("ocds"), HarvestJob.get(job["id"]))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps({"processes": len(ids or []), "seconds": time.perf_counter() - started,
+                          "baseline_rss_mb": baseline / 1024, "peak_rss_mb": peak / 1024}))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="2000,10000")
+    parser.add_argument("--gather-processes", type=int, default=100_000)
+    parser.add_argument("--out", default=str(ROOT / "bench-results" / "latest.json"))
+    parser.add_argument("--gather-only")
+    args = parser.parse_args()
+    if args.gather_only:
+        gather_only(args.gather_only)
+        return 0
+
+    app = boot()
+    results = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "harvests": []}
+    results["page"] = bench_page(app)
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        with app._wsgi_app.test_request_context():
+            results["harvests"].append(bench_size(size))
+        print(f"... {size} processes done", file=sys.stderr)
+    if args.gather_processes:
+        import ckan.model as model
+
+        model.Session.remove()  # the child resets the database: hold no connection to it
+        model.meta.engine.dispose()
+        results["gather_memory"] = bench_gather_memory(args.gather_processes)
+
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2))
+    print(report(results))
+    print(f"\n(written to {args.out})")
+    return 0
+
+
+def report(results: dict) -> str:
+    lines = ["| measurement | figure | target |", "|---|---|---|"]
+    for h in results["harvests"]:
+        n = h["datasets"]
+        lines.append(f"| first harvest, {n:,} processes | {h['records_per_second']:.1f} records/s; "
+                     f"{h['first_vs_floor']:.2f}x the package_create floor ({h['floor_records_per_second']:.1f}/s) | ≤ 1.3x |")
+        lines.append(f"| re-harvest, nothing changed, {n:,} | {h['unchanged_speedup']:.1f}x faster than the first | ≥ 10x |")
+        lines.append(f"| re-harvest, 5% changed ({h['changed_count']:,}), {n:,} | {h['changed_speedup']:.1f}x faster than the first | |")
+    page = results["page"]
+    lines.append(f"| process page, {page['releases']} releases | {page['process_page_ms']:.0f} ms "
+                 f"({page['ratio']:.2f}x CKAN's plain dataset page, {page['plain_dataset_page_ms']:.0f} ms) | well under 1 s |")
+    if "gather_memory" in results:
+        m = results["gather_memory"]
+        lines.append(f"| gather peak memory, {m['processes']:,}-process feed | {m['peak_rss_mb']:.0f} MB "
+                     f"(process baseline {m['baseline_rss_mb']:.0f} MB; {m['seconds']:.0f}s) | < 300 MB |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
