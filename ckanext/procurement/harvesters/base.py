@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 STATUS_KEY = "status"
 UNCHANGED, DELETE, CHANGED = "unchanged", "delete", "changed"
 MAX_GATHER_PROBLEMS = 200  # reported one by one; beyond that, counted
+# harvest objects are written when a batch reaches either bound: the database
+# driver builds each multi-row INSERT in memory, several times the content's size
+BATCH_CONTENT_BYTES = 4 * 1024 * 1024
 
 
 class GatherAbort(Exception):
@@ -198,43 +201,50 @@ class ProcurementHarvester(HarvesterBase):
         batch_size = tk.config.get("ckanext.procurement.harvest.batch_size")
         ids: list[str] = []
         seen: set[str] = set()
-        batch: list[HarvestObject] = []
+        rows: list[dict] = []
+        extras: list[dict] = []
+        pending_bytes = [0]
         unchanged_guids: list[str] = []
         counts = {CHANGED: 0, UNCHANGED: 0, DELETE: 0}
         progress = Progress("processes gathered")
         now = datetime.datetime.utcnow()
-        job_id, source = job.id, job.source
+        job_id, source_id = job.id, job.source_id
 
         def add(ocid: str, status: str, content: str | None, package_id: str | None = None) -> None:
-            # the job by id, not relationship: job.objects would keep every object (and its content) in memory
-            obj = HarvestObject(id=str(uuid.uuid4()), guid=ocid, harvest_job_id=job_id, harvest_source_id=source.id,
-                                source=source, content=content, package_id=package_id,
-                                extras=[HarvestObjectExtra(key=STATUS_KEY, value=status)])
+            # plain rows through SQLAlchemy Core: the ORM would track (and keep) every object and its content
+            object_id = str(uuid.uuid4())
+            row = {"id": object_id, "guid": ocid, "harvest_job_id": job_id, "harvest_source_id": source_id,
+                   "content": content, "package_id": package_id, "gathered": now, "state": "WAITING",
+                   "current": False, "retry_times": 0, "report_status": None, "fetch_started": None, "fetch_finished": None}
             if status == UNCHANGED:
-                obj.state, obj.report_status, obj.current = "COMPLETE", "not modified", True
-                obj.fetch_started = obj.fetch_finished = now
+                row.update(state="COMPLETE", report_status="not modified", current=True, fetch_started=now, fetch_finished=now)
                 unchanged_guids.append(ocid)
             else:
-                ids.append(obj.id)
-            batch.append(obj)
+                ids.append(object_id)
+            rows.append(row)
+            extras.append({"id": str(uuid.uuid4()), "harvest_object_id": object_id, "key": STATUS_KEY, "value": status})
             counts[status] += 1
-            if len(batch) >= batch_size:
+            pending_bytes[0] += len(content or "")
+            if len(rows) >= batch_size or pending_bytes[0] >= BATCH_CONTENT_BYTES:
                 flush()
 
         def flush() -> None:
             if unchanged_guids:
-                model.Session.query(HarvestObject).filter(
-                    HarvestObject.harvest_source_id == source.id,
-                    HarvestObject.guid.in_(unchanged_guids),
-                    HarvestObject.current == True,  # noqa: E712
-                ).update({"current": False}, synchronize_session=False)
+                model.Session.execute(
+                    HarvestObject.__table__.update()
+                    .where(HarvestObject.__table__.c.harvest_source_id == source_id)
+                    .where(HarvestObject.__table__.c.guid.in_(unchanged_guids))
+                    .where(HarvestObject.__table__.c.current == True)  # noqa: E712
+                    .values(current=False)
+                )
                 unchanged_guids.clear()
-            model.Session.add_all(batch)
+            model.Session.execute(HarvestObject.__table__.insert(), rows)
+            model.Session.execute(HarvestObjectExtra.__table__.insert(), extras)
             model.Session.commit()
-            for obj in batch:
-                model.Session.expunge(obj)
-            progress.step(len(batch))
-            batch.clear()
+            progress.step(len(rows))
+            rows.clear()
+            extras.clear()
+            pending_bytes[0] = 0
 
         for ocid, releases in spool.processes():
             seen.add(ocid)
@@ -251,7 +261,7 @@ class ProcurementHarvester(HarvesterBase):
             for ocid, (digest, state, package_id) in known.items():
                 if ocid not in seen and state == "active":
                     add(ocid, DELETE, None)
-        if batch:
+        if rows:
             flush()
         log.info("Gathered %d processes: %d new or changed, %d unchanged, %d withdrawn",
                  sum(counts.values()), counts[CHANGED], counts[UNCHANGED], counts[DELETE])

@@ -220,6 +220,7 @@ class TestProcessPage:
 
 
 HOSTILE = "<script>alert(1)</script>"
+MARKUP = '<img src="x" onerror="alert(2)"><b onmouseover="alert(3)">Notice</b> [link](javascript:alert(4)) '
 
 
 def hostile_releases(examples_dir) -> list[dict]:
@@ -229,7 +230,7 @@ def hostile_releases(examples_dir) -> list[dict]:
         if tender.get("title"):
             tender["title"] = HOSTILE + tender["title"]
         if tender.get("description"):
-            tender["description"] = HOSTILE + tender["description"]
+            tender["description"] = HOSTILE + MARKUP + tender["description"]
         for party in release.get("parties") or []:
             party["name"] = HOSTILE + party["name"]
         for award in release.get("awards") or []:
@@ -238,6 +239,9 @@ def hostile_releases(examples_dir) -> list[dict]:
         for document in tender.get("documents") or []:
             document["title"] = HOSTILE + document.get("title", "")
             document["url"] = "javascript:alert(1)"
+        for award in release.get("awards") or []:
+            for document in award.get("documents") or []:
+                document["description"] = MARKUP + document.get("description", "")
         if release.get("planning"):
             release["planning"]["rationale"] = HOSTILE
     return releases
@@ -253,6 +257,17 @@ class TestEscaping:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
         soup = BeautifulSoup(body, "html.parser")
         assert HOSTILE in text(soup.find("h1"))
+        # harvested markup is shown as text, not rendered (not even as sanitized HTML)
+        assert soup.find("img", src="x") is None and soup.find("b", string="Notice") is None
+        assert MARKUP.strip() in text(soup.find("section", id="process-summary"))
+        # and so is a document's description on its resource page
+        resource = next(r for r in helpers.call_action("package_show", id=dataset["id"])["resources"]
+                        if r["description"].startswith(MARKUP))
+        resource_page = app.get(f"/contracting-process/{dataset['name']}/resource/{resource['id']}").body
+        resource_soup = BeautifulSoup(resource_page, "html.parser")
+        assert resource_soup.find("img", src="x") is None and resource_soup.find("b", string="Notice") is None
+        assert 'href="javascript:' not in resource_page.lower()
+        assert MARKUP.strip() in text(resource_soup.find(class_="procurement-plain-text"))
 
     def test_hostile_demo_processes(self, app, sysadmin, organization):
         server = DemoServer(processes=10, seed=42, hostile=True)
