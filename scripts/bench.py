@@ -235,20 +235,26 @@ def main() -> int:
     app = boot()
     results = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                "machine": f"{platform.machine()}, {os.cpu_count()} cores", "harvests": []}
+
+    def save() -> None:  # after each step, so a long run keeps what it measured
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(results, indent=2))
+
     results["page"] = bench_page(app)
-    for size in [int(s) for s in args.sizes.split(",") if s]:
-        with app._wsgi_app.test_request_context():
-            results["harvests"].append(bench_size(size))
-        print(f"... {size} processes done", file=sys.stderr)
+    save()
     if args.gather_processes:
         import ckan.model as model
 
         model.Session.remove()  # the child resets the database: hold no connection to it
         model.meta.engine.dispose()
         results["gather_memory"] = bench_gather_memory(args.gather_processes)
-
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(results, indent=2))
+        save()
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        with app._wsgi_app.test_request_context():
+            results["harvests"].append(bench_size(size))
+        save()
+        print(report(results), file=sys.stderr)
+    save()
     print(report(results))
     print(f"\n(written to {args.out})")
     return 0

@@ -67,6 +67,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def json_or_value(value: Any) -> Any:
+    """Extras hold JSON text for lists: the decoded value, or the value as it is."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
 def dataset_fields(summary: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {"type": DATASET_TYPE, "name": naming.name_from_ocid(summary["ocid"])}
     for key in SCALAR_FIELDS:

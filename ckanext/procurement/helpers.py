@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 from typing import Any
 
@@ -10,7 +9,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib import formatters
 
 from ckanext.procurement import labels
-from ckanext.procurement.dataset import is_safe_url
+from ckanext.procurement.dataset import is_safe_url, json_or_value
 from ckanext.procurement.ocds import derive
 
 log = logging.getLogger(__name__)
@@ -125,12 +124,7 @@ def procurement_safe_url(url: Any) -> str | None:
 
 
 def procurement_json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
+    return json_or_value(value)
 
 
 def procurement_split(value: Any) -> list[str]:

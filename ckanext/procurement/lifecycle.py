@@ -20,7 +20,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import labels, settings
 from ckanext.procurement.dataset import REPEATING, SCALAR_FIELDS, is_safe_url
-from ckanext.procurement.labels import humanize_code
+from ckanext.procurement.labels import N_, humanize_code
 from ckanext.procurement.ocds import compile as ocds_compile
 from ckanext.procurement.ocds import derive, diff
 from ckanext.procurement.ocds.dates import parse_date
@@ -29,11 +29,6 @@ STAGES = derive.STAGES
 # changes listed per release in the history (the count is always shown in full)
 MAX_CHANGES_SHOWN = 100
 MAX_TEXT = 300
-
-
-def N_(message: str) -> str:
-    """Marks a string for translation; it is translated when the page is built."""
-    return message
 
 
 RELEASE_TAGS = {

@@ -8,13 +8,12 @@ to `*_date` fields, and amounts are sorted through a zero-padded string
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.procurement.dataset import BULK_DATASET_TYPE, DATASET_TYPE, LIST_FIELDS, REPEATING
+from ckanext.procurement.dataset import BULK_DATASET_TYPE, DATASET_TYPE, LIST_FIELDS, REPEATING, json_or_value
 from ckanext.procurement.ocds import derive
 
 # facet query parameter -> Solr field of multi-valued list fields
@@ -35,17 +34,8 @@ SORT_OPTIONS = {
 }
 
 
-def _loads(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def _as_list(value: Any) -> list[str]:
-    value = _loads(value)
+    value = json_or_value(value)
     if value in (None, ""):
         return []
     if isinstance(value, list):

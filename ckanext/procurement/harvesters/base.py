@@ -185,7 +185,7 @@ class ProcurementHarvester(HarvesterBase):
 
     def _report_problems(self, problems: list[Problem], job: HarvestJob) -> None:
         for problem in problems[:MAX_GATHER_PROBLEMS]:
-            self._save_gather_error(f"{problem.severity.capitalize()}: {problem}", job)
+            self._save_gather_error(str(problem), job)  # "Warning: <ocid> at <path>: <message>"
         if len(problems) > MAX_GATHER_PROBLEMS:
             self._save_gather_error(f"... and {len(problems) - MAX_GATHER_PROBLEMS} more problems", job)
 

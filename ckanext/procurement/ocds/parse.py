@@ -182,7 +182,31 @@ def normalize_release(release: Any, path: str = "", *, package_version: str | No
             out = upgraded
             report("warning", "OCDS 1.0 data was upgraded to OCDS 1.1", "")
 
+    for field, value, expected in _mistyped_values(out):
+        report("warning", f"{value!r} is not {expected}; the value is kept in the record but not used in totals", field)
+
     return out, problems
+
+
+# Where a number is expected: amounts of value objects and the count of tenderers. A
+# publisher's text in these places would otherwise vanish from totals without a word.
+_AMOUNT_PARENTS = frozenset(["value", "amount", "minValue", "maxValue"])
+
+
+def _mistyped_values(node: Any, path: str = "", parent: str = "") -> Iterator[tuple[str, Any, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = _join(path, key)
+            if key == "amount" and parent in _AMOUNT_PARENTS and value is not None and not isinstance(value, dict):
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    yield here, value, "a number"
+            elif key == "numberOfTenderers" and value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                yield here, value, "a whole number"
+            elif isinstance(value, (dict, list)):
+                yield from _mistyped_values(value, here, key)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _mistyped_values(item, _join(path, index), parent)
 
 
 # --- Byte streams -------------------------------------------------------------------------------

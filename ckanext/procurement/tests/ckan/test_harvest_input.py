@@ -67,6 +67,23 @@ def test_fictional_releases_as_a_paged_feed(sysadmin, organization, feed):
     assert record["compiledRelease"]["tender"] == shipped["tender"]
 
 
+@pytest.mark.parametrize("filename", [f"{FICTIONAL}.json", f"{FICTIONAL}-withversions.json"])
+def test_fictional_record_packages(sysadmin, organization, feed, filename):
+    body = (EXAMPLES_DIR / "fictional" / filename).read_bytes()
+    source = create_source(sysadmin["name"], organization["id"], feed.route("/records.json", Reply(body)))
+    report = run_job(source["id"], sysadmin["name"])
+    # these records only link to their releases: the compiled release is used, and that is said
+    messages = [e["message"] for e in report["gather_errors"]]
+    assert len(messages) == 1 and messages[0].startswith("Warning: ocds-213czf-000-00001 at records/0/compiledRelease")
+    assert "only links to its releases" in messages[0]
+    record = helpers.call_action("procurement_record_show", id=FICTIONAL)
+    shipped = json.loads(body)["records"][0]
+    assert len(record["releases"]) == 1
+    for block in ("tender", "awards", "contracts", "planning", "parties"):
+        assert record["compiledRelease"][block] == shipped["compiledRelease"][block]
+    assert helpers.call_action("package_show", id=FICTIONAL)["stage"] == "implementation"
+
+
 @pytest.mark.parametrize("publisher", ["colombia", "canada-buyandsell"])
 def test_every_real_record_and_release_file(sysadmin, organization, feed, publisher):
     folder = EXAMPLES_DIR / publisher

@@ -75,3 +75,24 @@ def test_harvest_timeout_is_set():
 
     # jobs never stay Running forever: the ini sets a timeout (minutes)
     assert int(config.get("ckan.harvest.timeout")) > 0
+
+
+def test_refresh_status_moves_closed_tenders_to_evaluation(sysadmin, organization):
+    import datetime
+
+    from freezegun import freeze_time
+
+    release = {
+        "ocid": "ocds-demo01-refresh-1", "id": "r1", "date": "2026-01-05T10:00:00Z", "tag": ["tender"],
+        "initiationType": "tender", "parties": [],
+        "tender": {"id": "t1", "title": "Snow plows", "status": "active",
+                   "tenderPeriod": {"startDate": "2026-01-05T10:00:00Z", "endDate": "2026-02-01T17:00:00Z"}},
+    }
+    with freeze_time(datetime.datetime(2026, 1, 10)):
+        saved = helpers.call_action("procurement_process_save", context={"user": sysadmin["name"]},
+                                    releases=[release], owner_org=organization["id"])
+    assert saved["package"]["status"] == "open"
+    result = _ckan("procurement", "refresh-status")
+    assert result.returncode == 0, result.stderr
+    assert "refreshed 1 processes" in result.stdout
+    assert helpers.call_action("package_show", id=saved["package"]["id"])["status"] == "evaluation"

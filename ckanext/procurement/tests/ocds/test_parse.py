@@ -409,3 +409,23 @@ def test_problem_as_dict_and_str():
     assert problem.as_dict() == {"severity": "error", "message": "the release has no ocid",
                                  "path": "releases/3/ocid", "ocid": None, "release_id": None}
     assert str(problem) == "Error: at releases/3/ocid: the release has no ocid"
+
+
+def test_text_where_numbers_belong_is_reported_with_its_path():
+    from ckanext.procurement.ocds.parse import normalize_release
+
+    release = {
+        "ocid": "ocds-213czf-1", "id": "1", "date": "2020-01-01T00:00:00Z", "tag": ["tender"], "parties": [],
+        "tender": {"value": {"amount": "lots", "currency": "USD"}, "numberOfTenderers": "many",
+                   "minValue": {"amount": 10}},
+        "contracts": [{"implementation": {"transactions": [{"value": {"amount": True}}, {"value": {"amount": 5.5}}]}}],
+    }
+    normalized, problems = normalize_release(release, "releases/0")
+    paths = sorted(p.path for p in problems)
+    assert paths == [
+        "releases/0/contracts/0/implementation/transactions/0/value/amount",
+        "releases/0/tender/numberOfTenderers",
+        "releases/0/tender/value/amount",
+    ]
+    assert all(p.severity == "warning" for p in problems)
+    assert normalized["tender"]["value"]["amount"] == "lots", "nothing a publisher sent is lost"
