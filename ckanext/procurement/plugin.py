@@ -9,7 +9,6 @@ from ckan.lib.plugins import DefaultTranslation
 from ckanext.procurement import cli, helpers, search, views
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.logic import action, auth, validators
-from ckanext.procurement.resource_view import OcdsLifecycleView  # noqa: F401  (entry point)
 
 
 @tk.blanket.config_declarations

@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import sqlite3
-import tempfile
 import time
 import uuid
 from typing import Any, Iterator

@@ -96,6 +96,25 @@ def test_services_script_starts_and_stops_its_own_solr(tmp_path):
     assert "solr: stopped" in _services("status", "solr", env=env).stdout
 
 
+def test_services_script_starts_and_stops_its_own_postgres(tmp_path):
+    env = {"PROCUREMENT_STATE_DIR": str(tmp_path), "PROCUREMENT_PG_PORT": "5441", "PROCUREMENT_PG_DATABASES": "probe"}
+    try:
+        started = _services("start", "postgres", env=env)
+        assert started.returncode == 0, started.stderr
+        assert "created database probe" in started.stderr
+        import psycopg2
+
+        with psycopg2.connect(host="127.0.0.1", port=5441, user="ckan", password="ckan", dbname="probe") as connection:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                assert cursor.fetchone() == (1,)
+        assert "postgres: running" in _services("status", "postgres", env=env).stdout
+    finally:
+        stopped = _services("stop", "postgres", env=env)
+    assert stopped.returncode == 0, stopped.stderr
+    assert "postgres: stopped" in _services("status", "postgres", env=env).stdout
+
+
 def test_services_script_rejects_unknown_services():
     result = _services("start", "mongodb")
     assert result.returncode != 0

@@ -9,9 +9,6 @@ import pytest
 
 from ckan.tests import helpers
 from ckanext.harvest import queue
-from ckanext.procurement.harvesters.ocds import OcdsHarvester
-from ckanext.procurement.harvesters.flat import ProcurementCsvHarvester
-from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, processes, run_job
 from ckanext.procurement.tests.conftest import EXAMPLES_DIR
 from ckanext.procurement.tests.feed_server import FeedServer, Reply

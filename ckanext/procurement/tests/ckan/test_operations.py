@@ -3,9 +3,7 @@ Redis, `ckan harvester job` to start a run and `ckan harvester run` (cron)
 to finish it; and the progress a command-line harvest prints."""
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 
 import pytest
