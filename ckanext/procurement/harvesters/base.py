@@ -281,11 +281,11 @@ class ProcurementHarvester(HarvesterBase):
         if status == DELETE:
             return self._withdraw(harvest_object, context)
 
-        config = self.parse_config(harvest_object.source.config)
+        config, owner_org = self._job_settings(harvest_object)
         try:
             result = tk.get_action("procurement_process_save")(context, {
                 "releases": json.loads(harvest_object.content),
-                "owner_org": self._source_owner(harvest_object),
+                "owner_org": owner_org,
                 "private": config.keep_private,
                 "redact_paths": config.redact_paths,
                 "redaction_reason": config.redaction_reason,
@@ -301,7 +301,7 @@ class ProcurementHarvester(HarvesterBase):
             self._save_object_error(f"{problem['severity'].capitalize()}: {ocid}: {problem['message']} (at {problem['path']})",
                                     harvest_object, "Import")
         harvest_object.package_id = result["package"]["id"]
-        self._mark_current(harvest_object, None)
+        self._mark_current(harvest_object)
         return "unchanged" if result["status"] == "unchanged" else True
 
     def _withdraw(self, harvest_object: HarvestObject, context: dict) -> bool:
@@ -314,23 +314,20 @@ class ProcurementHarvester(HarvesterBase):
         except tk.ObjectNotFound:
             pass
         harvest_object.package_id = record.package_id
-        self._mark_current(harvest_object, None)
+        self._mark_current(harvest_object)
         harvest_object.current = False
-        harvest_object.save()
         log.info("Withdrew %s: it is no longer in the source", harvest_object.guid)
         return True
 
-    def _mark_current(self, harvest_object: HarvestObject, record: ProcurementRecord | None) -> None:
-        if record is not None and not harvest_object.package_id:
-            harvest_object.package_id = record.package_id
+    def _mark_current(self, harvest_object: HarvestObject) -> None:
         model.Session.query(HarvestObject).filter(
             HarvestObject.guid == harvest_object.guid,
             HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
             HarvestObject.current == True,  # noqa: E712
             HarvestObject.id != harvest_object.id,
         ).update({"current": False}, synchronize_session=False)
+        # committed with the object's final state by ckanext-harvest's fetch_and_import_stages
         harvest_object.current = True
-        harvest_object.save()
 
     @staticmethod
     def _status(harvest_object: HarvestObject) -> str:
@@ -339,10 +336,14 @@ class ProcurementHarvester(HarvesterBase):
                 return extra.value
         return CHANGED
 
-    @staticmethod
-    def _source_owner(harvest_object: HarvestObject) -> str | None:
-        source = model.Package.get(harvest_object.harvest_source_id)
-        return source.owner_org if source else None
+    def _job_settings(self, harvest_object: HarvestObject) -> tuple[SourceConfig, str | None]:
+        """The source's config and organization, read once per job rather than once per process."""
+        cached = getattr(self, "_settings_cache", None)
+        if cached is None or cached[0] != harvest_object.harvest_job_id:
+            source = model.Package.get(harvest_object.harvest_source_id)
+            config = self.parse_config(harvest_object.source.config)
+            cached = self._settings_cache = (harvest_object.harvest_job_id, config, source.owner_org if source else None)
+        return cached[1], cached[2]
 
 
 def _format_errors(error_dict: dict[str, Any]) -> str:

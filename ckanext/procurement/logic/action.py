@@ -92,7 +92,9 @@ def procurement_process_save(context, data_dict):
     fields["withheld_reason"] = (data.get("redaction_reason") or settings.redact_reason()) if withheld else ""
     fields["owner_org"] = data["owner_org"]
 
-    action_context = {"user": context.get("user"), "ignore_auth": True, "model": model, "session": model.Session}
+    # one transaction for the dataset and its record: one commit, one indexing
+    action_context = {"user": context.get("user"), "ignore_auth": True, "model": model, "session": model.Session,
+                      "defer_commit": True}
     if package is None:
         fields["private"] = data.get("private", False)
         fields["resources"], skipped = process_dataset.resources(summary["documents"])
@@ -113,7 +115,8 @@ def procurement_process_save(context, data_dict):
             ocid=ocid,
         ))
 
-    _store_record(result["id"], ocid, redacted, compiled, prepared.releases_hash, withheld, source_id)
+    _store_record(record, result["id"], ocid, redacted, compiled, prepared.releases_hash, withheld, source_id)
+    model.repo.commit()
     return {"status": status, "package": result, "problems": [p.as_dict() for p in problems]}
 
 
@@ -121,8 +124,8 @@ def _show(context, package_id: str) -> dict[str, Any]:
     return tk.get_action("package_show")({"ignore_auth": True, "user": context.get("user"), "use_cache": False}, {"id": package_id})
 
 
-def _store_record(package_id, ocid, releases, compiled, releases_hash, withheld, source_id):
-    record = ProcurementRecord.get(ocid) or ProcurementRecord(ocid=ocid)
+def _store_record(record, package_id, ocid, releases, compiled, releases_hash, withheld, source_id):
+    record = record or ProcurementRecord(ocid=ocid)
     record.package_id = package_id
     record.releases = releases
     record.compiled_release = compiled
@@ -132,7 +135,6 @@ def _store_record(package_id, ocid, releases, compiled, releases_hash, withheld,
         record.harvest_source_id = source_id
     record.modified = datetime.datetime.utcnow()
     model.Session.add(record)
-    model.Session.commit()
 
 
 @tk.side_effect_free

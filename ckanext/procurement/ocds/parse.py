@@ -193,20 +193,21 @@ def normalize_release(release: Any, path: str = "", *, package_version: str | No
 _AMOUNT_PARENTS = frozenset(["value", "amount", "minValue", "maxValue"])
 
 
-def _mistyped_values(node: Any, path: str = "", parent: str = "") -> Iterator[tuple[str, Any, str]]:
+def _mistyped_values(node: Any, path: tuple = (), parent: str = "") -> Iterator[tuple[str, Any, str]]:
+    # the path is only joined into text for the rare value that is reported
     if isinstance(node, dict):
         for key, value in node.items():
-            here = _join(path, key)
             if key == "amount" and parent in _AMOUNT_PARENTS and value is not None and not isinstance(value, dict):
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    yield here, value, "a number"
+                    yield "/".join(map(str, path + (key,))), value, "a number"
             elif key == "numberOfTenderers" and value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                yield here, value, "a whole number"
+                yield "/".join(map(str, path + (key,))), value, "a whole number"
             elif isinstance(value, (dict, list)):
-                yield from _mistyped_values(value, here, key)
+                yield from _mistyped_values(value, path + (key,), key)
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            yield from _mistyped_values(item, _join(path, index), parent)
+            if isinstance(item, (dict, list)):
+                yield from _mistyped_values(item, path + (index,), parent)
 
 
 # --- Byte streams -------------------------------------------------------------------------------

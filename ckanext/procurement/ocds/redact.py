@@ -7,7 +7,6 @@ address of every party); a numeric segment selects one element (``parties/0/addr
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,42 +15,52 @@ def _split(path: str) -> list[str]:
     return [segment for segment in path.strip().strip("/").split("/") if segment]
 
 
-def _remove(node: Any, segments: list[str]) -> bool:
-    """Remove the value at ``segments`` under ``node``, in place; return whether anything was removed."""
+def _without(node: Any, segments: list[str]) -> tuple[Any, bool]:
+    """``node`` without the value at ``segments``, and whether anything was removed.
+
+    Copy-on-write: only the lists and objects on the way to a removed value are copied, the
+    rest is shared with the input, which is never modified. (Most releases hold nothing to
+    withhold, and deep-copying every release was most of a harvest's gather time.)
+    """
+    head, rest = segments[0], segments[1:]
     if isinstance(node, list):
-        head = segments[0]
         if head.isdigit():  # an explicit index
             index = int(head)
             if index >= len(node):
-                return False
-            if len(segments) == 1:
-                del node[index]
-                return True
-            return _remove(node[index], segments[1:])
-        removed = False
+                return node, False
+            if not rest:
+                return node[:index] + node[index + 1:], True
+            item, removed = _without(node[index], rest)
+            return (node[:index] + [item] + node[index + 1:], True) if removed else (node, False)
+        items, removed = [], False
         for item in node:  # the segment applies to every element
-            removed = _remove(item, segments) or removed
-        return removed
-    if not isinstance(node, dict) or segments[0] not in node:
-        return False
-    if len(segments) == 1:
-        del node[segments[0]]
-        return True
-    return _remove(node[segments[0]], segments[1:])
+            item, changed = _without(item, segments)
+            items.append(item)
+            removed = removed or changed
+        return (items, True) if removed else (node, False)
+    if not isinstance(node, dict) or head not in node:
+        return node, False
+    if not rest:
+        return {key: value for key, value in node.items() if key != head}, True
+    child, removed = _without(node[head], rest)
+    return ({**node, head: child}, True) if removed else (node, False)
 
 
 def redact(data: Any, paths: Iterable[str]) -> tuple[Any, list[str]]:
-    """Return ``(copy of data without the values at paths, paths that removed something)``.
+    """Return ``(data without the values at paths, paths that removed something)``.
 
-    ``data`` (a release, compiled release or any OCDS object) is never modified. The withheld
-    list keeps the order of ``paths`` and names each path once, so it can be shown to users
-    ("contact emails withheld").
+    ``data`` (a release, compiled release or any OCDS object) is never modified; the result
+    shares what was not changed with it. The withheld list keeps the order of ``paths`` and
+    names each path once, so it can be shown to users ("contact emails withheld").
     """
-    result = copy.deepcopy(data)
+    result = data
     withheld: list[str] = []
     for path in paths:
         segments = _split(path)
-        if segments and _remove(result, segments) and path not in withheld:
+        if not segments:
+            continue
+        result, removed = _without(result, segments)
+        if removed and path not in withheld:
             withheld.append(path)
     return result, withheld
 

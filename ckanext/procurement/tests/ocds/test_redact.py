@@ -50,3 +50,21 @@ def test_redact_releases(fictional_releases):
     assert all("telephone" not in p.get("contactPoint", {}) for r in redacted for p in r.get("parties", []))
     assert "tenderers" in fictional_releases[3]["tender"]
     assert redacted[0]["ocid"] == FICTIONAL_OCID
+
+
+def test_redaction_copies_only_what_it_changes():
+    from ckanext.procurement.ocds.redact import redact
+
+    release = {
+        "parties": [{"name": "A", "contactPoint": {"email": "a@example.com", "name": "Ann"}}, {"name": "B"}],
+        "tender": {"items": [{"id": "1"}]},
+    }
+    before = repr(release)
+    result, withheld = redact(release, ["parties/contactPoint/email", "parties/9/name", "awards/value"])
+    assert withheld == ["parties/contactPoint/email"]
+    assert result["parties"][0]["contactPoint"] == {"name": "Ann"}
+    assert repr(release) == before, "the input is never modified"
+    assert result["tender"] is release["tender"], "what is not redacted is shared, not copied"
+    assert result["parties"][1] is release["parties"][1]
+    untouched, nothing = redact(release, ["planning/budget"])
+    assert untouched is release and nothing == []
