@@ -66,26 +66,10 @@ def setup_portal():
 
 
 def harvest(source_id: str, user: str) -> dict:
-    """One harvest job, inline (gather, then fetch+import of each object), as `ckan procurement harvest` runs it."""
-    import ckan.plugins.toolkit as tk
-    from ckanext.harvest import queue
-    from ckanext.harvest.model import HarvestJob, HarvestObject
+    """One harvest job, inline, as `ckan procurement harvest` runs it."""
+    from ckanext.procurement.harvesters.inline import run_job
 
-    context = {"user": user}
-    job = tk.get_action("harvest_job_create")(dict(context), {"source_id": source_id, "run": False})
-    job_obj = HarvestJob.get(job["id"])
-    job_obj.status = "Running"
-    job_obj.save()
-    harvester = queue.get_harvester("ocds")
-    started = time.perf_counter()
-    ids = queue.gather_stage(harvester, job_obj) or []
-    gathered = time.perf_counter()
-    for object_id in ids:
-        queue.fetch_and_import_stages(harvester, HarvestObject.get(object_id))
-    tk.get_action("harvest_jobs_run")(dict(context), {"source_id": source_id})
-    finished = time.perf_counter()
-    stats = tk.get_action("harvest_job_show")(dict(context), {"id": job["id"]})["stats"]
-    return {"seconds": finished - started, "gather_seconds": gathered - started, "objects": len(ids), "stats": stats}
+    return run_job(source_id, user)
 
 
 def floor_datasets(demo, n: int, org_id: str) -> list[dict]:

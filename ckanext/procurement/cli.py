@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 
 import click
 
@@ -62,8 +61,8 @@ def harvest(source: str):
     and fetch consumers; this is for set-up, demos and one-off catch-ups.
     """
     import ckan.plugins.toolkit as tk
-    from ckanext.harvest import queue
-    from ckanext.harvest.model import HarvestJob
+
+    from ckanext.procurement.harvesters.inline import run_job
 
     # progress lines (counts and rate) from gather, whatever the ini's log levels
     progress = logging.getLogger("ckanext.procurement.harvesters")
@@ -74,27 +73,9 @@ def harvest(source: str):
     progress.propagate = False
 
     context = {"user": _site_user()["name"]}
-    shown = tk.get_action("harvest_source_show")(dict(context), {"id": source})
-    job = tk.get_action("harvest_job_create")(dict(context), {"source_id": shown["id"], "run": False})
-    job_obj = HarvestJob.get(job["id"])
-    job_obj.status = "Running"
-    job_obj.save()
-    harvester = queue.get_harvester(shown["source_type"])
-    started = time.monotonic()
-    ids = queue.gather_stage(harvester, job_obj) or []
-    click.echo(f"gathered {len(ids)} processes in {time.monotonic() - started:.1f}s")
-    from ckanext.harvest.model import HarvestObject
-
-    imported_started = time.monotonic()
-    for done, object_id in enumerate(ids, 1):
-        queue.fetch_and_import_stages(harvester, HarvestObject.get(object_id))
-        if done % 100 == 0 or done == len(ids):
-            elapsed = max(time.monotonic() - imported_started, 1e-6)
-            click.echo(f"imported {done}/{len(ids)} ({done / elapsed:.1f} per second)")
-    tk.get_action("harvest_jobs_run")(dict(context), {"source_id": shown["id"]})
-    report = tk.get_action("harvest_job_show")(dict(context), {"id": job["id"]})
-    click.echo(f"job {report['status'].lower()}: {json.dumps(report.get('stats', {}))}")
-    errors = tk.get_action("harvest_job_report")(dict(context), {"id": job["id"]})
+    result = run_job(source, context["user"], on_progress=click.echo)
+    click.echo(f"job {result['status'].lower()}: {json.dumps(result['stats'])}")
+    errors = tk.get_action("harvest_job_report")(dict(context), {"id": result["job_id"]})
     for error in errors["gather_errors"][:20]:
         click.echo(f"gather: {error['message']}", err=True)
 

@@ -27,7 +27,9 @@ from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 
 from ckanext.procurement import process, settings
-from ckanext.procurement.harvesters.config import ConfigError, SourceConfig, SECRET_PREFIX, ENV_PREFIX, resolve_auth_header
+from ckanext.procurement.harvesters.config import (
+    ENV_PREFIX, SECRET_PREFIX, ConfigError, SourceConfig, parse_config, resolve_auth_header,
+)
 from ckanext.procurement.harvesters.http import Fetcher, FetchError
 from ckanext.procurement.model import ProcurementRecord, ProcurementSecret
 from ckanext.procurement.ocds.errors import OcdsError
@@ -102,8 +104,6 @@ class ProcurementHarvester(HarvesterBase):
     # --- config ----------------------------------------------------------------
 
     def parse_config(self, text: str | None) -> SourceConfig:
-        from ckanext.procurement.harvesters.config import parse_config
-
         return parse_config(text, self.config_keys, self.formats)
 
     def validate_config(self, config: str | None) -> str | None:
