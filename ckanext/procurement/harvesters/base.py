@@ -250,9 +250,9 @@ class ProcurementHarvester(HarvesterBase):
             if not full and ocid in known:
                 stored = ProcurementRecord.get(ocid)
                 releases = process.merge_releases(stored.releases if stored else [], releases)
-            prepared = process.prepare(releases, paths)
             digest, state, package_id = known.get(ocid, (None, None, None))
-            if digest == prepared.releases_hash and state == "active":
+            # only a process already in the catalog can be unchanged: new ones skip the hashing
+            if digest is not None and state == "active" and process.prepare(releases, paths).releases_hash == digest:
                 add(ocid, UNCHANGED, None, package_id)
             else:
                 add(ocid, CHANGED, json.dumps(releases))
@@ -276,7 +276,8 @@ class ProcurementHarvester(HarvesterBase):
 
     def import_stage(self, harvest_object: HarvestObject):
         ocid = harvest_object.guid
-        status = self._status(harvest_object)
+        # only withdrawals come without releases: spare the others a query for the status extra
+        status = CHANGED if harvest_object.content else self._status(harvest_object)
         context = {"user": self._get_user_name(), "ignore_auth": True, "model": model, "session": model.Session}
         if status == DELETE:
             return self._withdraw(harvest_object, context)
@@ -301,7 +302,9 @@ class ProcurementHarvester(HarvesterBase):
             self._save_object_error(f"{problem['severity'].capitalize()}: {ocid}: {problem['message']} (at {problem['path']})",
                                     harvest_object, "Import")
         harvest_object.package_id = result["package"]["id"]
-        self._mark_current(harvest_object)
+        # a created dataset has no earlier object to demote: a successful import leaves a
+        # record (so the next one is an update), and purging a dataset deletes its objects
+        self._mark_current(harvest_object, demote_others=result["status"] != "created")
         return "unchanged" if result["status"] == "unchanged" else True
 
     def _withdraw(self, harvest_object: HarvestObject, context: dict) -> bool:
@@ -314,20 +317,25 @@ class ProcurementHarvester(HarvesterBase):
         except tk.ObjectNotFound:
             pass
         harvest_object.package_id = record.package_id
-        self._mark_current(harvest_object)
-        harvest_object.current = False
+        self._demote_others(harvest_object)
+        harvest_object.current = False  # ckanext-harvest reports a non-current object as "deleted"
         log.info("Withdrew %s: it is no longer in the source", harvest_object.guid)
         return True
 
-    def _mark_current(self, harvest_object: HarvestObject) -> None:
+    def _mark_current(self, harvest_object: HarvestObject, demote_others: bool = True) -> None:
+        if demote_others:
+            self._demote_others(harvest_object)
+        # committed with the object's final state by ckanext-harvest's fetch_and_import_stages
+        harvest_object.current = True
+
+    @staticmethod
+    def _demote_others(harvest_object: HarvestObject) -> None:
         model.Session.query(HarvestObject).filter(
             HarvestObject.guid == harvest_object.guid,
             HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
             HarvestObject.current == True,  # noqa: E712
             HarvestObject.id != harvest_object.id,
         ).update({"current": False}, synchronize_session=False)
-        # committed with the object's final state by ckanext-harvest's fetch_and_import_stages
-        harvest_object.current = True
 
     @staticmethod
     def _status(harvest_object: HarvestObject) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from typing import Any
 
 import ckan.model as model
@@ -92,20 +93,22 @@ def procurement_process_save(context, data_dict):
     fields["withheld_reason"] = (data.get("redaction_reason") or settings.redact_reason()) if withheld else ""
     fields["owner_org"] = data["owner_org"]
 
-    # one transaction for the dataset and its record: one commit, one indexing
-    action_context = {"user": context.get("user"), "ignore_auth": True, "model": model, "session": model.Session,
-                      "defer_commit": True}
+    # The record joins the session first, so the package action's own commit
+    # stores dataset and record together: one transaction, and the dataset is
+    # indexed before package_show and the activity stream read it (from the index).
+    action_context = {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj"),  # looked up once
+                      "ignore_auth": True, "model": model, "session": model.Session}
     if package is None:
+        fields["id"] = str(uuid.uuid4())
         fields["private"] = data.get("private", False)
         fields["resources"], skipped = process_dataset.resources(summary["documents"])
-        result = tk.get_action("package_create")(dict(action_context), fields)
-        status = "created"
+        action, status = "package_create", "created"
     else:
         existing = _show(context, package.id)
         kept = {key: value for key, value in existing.items() if key not in OWNED_KEYS}
         fields["resources"], skipped = process_dataset.resources(summary["documents"], existing.get("resources"))
-        status = "restored" if package.state != "active" else "updated"
-        result = tk.get_action("package_update")(dict(action_context), dict(kept, **fields, state="active"))
+        fields = dict(kept, **fields, state="active")
+        action, status = "package_update", "restored" if package.state != "active" else "updated"
 
     for document in skipped:
         problems.append(parse.Problem(
@@ -115,8 +118,12 @@ def procurement_process_save(context, data_dict):
             ocid=ocid,
         ))
 
-    _store_record(record, result["id"], ocid, redacted, compiled, prepared.releases_hash, withheld, source_id)
-    model.repo.commit()
+    _stage_record(record, fields["id"], ocid, redacted, compiled, prepared.releases_hash, withheld, source_id)
+    try:
+        result = tk.get_action(action)(action_context, fields)
+    except Exception:
+        model.Session.rollback()  # never leave a record without its dataset
+        raise
     return {"status": status, "package": result, "problems": [p.as_dict() for p in problems]}
 
 
@@ -124,7 +131,7 @@ def _show(context, package_id: str) -> dict[str, Any]:
     return tk.get_action("package_show")({"ignore_auth": True, "user": context.get("user"), "use_cache": False}, {"id": package_id})
 
 
-def _store_record(record, package_id, ocid, releases, compiled, releases_hash, withheld, source_id):
+def _stage_record(record, package_id, ocid, releases, compiled, releases_hash, withheld, source_id):
     record = record or ProcurementRecord(ocid=ocid)
     record.package_id = package_id
     record.releases = releases
