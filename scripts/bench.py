@@ -47,6 +47,8 @@ def boot():
 def reset():
     import ckan.lib.search as search
     import ckan.model as model
+    import ckan.plugins.toolkit as tk
+    import sqlalchemy
     from ckan.cli.db import _run_migrations
     from ckan.tests.helpers import reset_db
 
@@ -54,7 +56,9 @@ def reset():
     for plugin in ("activity", "harvest", "procurement"):
         _run_migrations(plugin)
     search.clear_all()
-    model.Session.remove()
+    # CKAN's migrations rebind the session to a NullPool engine (a new connection
+    # per transaction); a running CKAN has its pooled engine, so measure with that
+    model.init_model(sqlalchemy.engine_from_config(tk.config, prefix="sqlalchemy.", pool_pre_ping=True))
 
 
 def setup_portal():

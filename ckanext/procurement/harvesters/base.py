@@ -23,10 +23,11 @@ from typing import Any, Iterator
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 
-from ckanext.procurement import process, settings
+from ckanext.procurement import naming, process, settings
 from ckanext.procurement.harvesters.config import (
     ENV_PREFIX, SECRET_PREFIX, ConfigError, SourceConfig, parse_config, resolve_auth_header,
 )
@@ -64,17 +65,18 @@ class ReleaseSpool:
         self.db.execute("INSERT INTO release (ocid, body) VALUES (?, ?)", (str(release["ocid"]), json.dumps(release)))
         self.count += 1
 
-    def processes(self) -> Iterator[tuple[str, list[dict]]]:
+    def processes(self) -> Iterator[tuple[str, list[str]]]:
+        """(ocid, its releases as JSON texts), ocid by ocid."""
         self.db.execute("CREATE INDEX release_ocid ON release (ocid, seq)")
-        ocid, releases = None, []
+        ocid, bodies = None, []
         for row_ocid, body in self.db.execute("SELECT ocid, body FROM release ORDER BY ocid, seq"):
-            if row_ocid != ocid and releases:
-                yield ocid, releases
-                releases = []
+            if row_ocid != ocid and bodies:
+                yield ocid, bodies
+                bodies = []
             ocid = row_ocid
-            releases.append(json.loads(body))
-        if releases:
-            yield ocid, releases
+            bodies.append(body)
+        if bodies:
+            yield ocid, bodies
 
     def close(self) -> None:
         self.db.close()
@@ -245,14 +247,18 @@ class ProcurementHarvester(HarvesterBase):
             extras.clear()
             pending_bytes[0] = 0
 
-        for ocid, releases in spool.processes():
+        for ocid, bodies in spool.processes():
             seen.add(ocid)
-            if not full and ocid in known:
+            if ocid not in known:
+                # new to the catalog, so nothing to compare: the releases go on as they were read
+                add(ocid, CHANGED, "[" + ",".join(bodies) + "]")
+                continue
+            digest, state, package_id = known[ocid]
+            releases = [json.loads(body) for body in bodies]
+            if not full:
                 stored = ProcurementRecord.get(ocid)
                 releases = process.merge_releases(stored.releases if stored else [], releases)
-            digest, state, package_id = known.get(ocid, (None, None, None))
-            # only a process already in the catalog can be unchanged: new ones skip the hashing
-            if digest is not None and state == "active" and process.prepare(releases, paths).releases_hash == digest:
+            if state == "active" and process.prepare(releases, paths).releases_hash == digest:
                 add(ocid, UNCHANGED, None, package_id)
             else:
                 add(ocid, CHANGED, json.dumps(releases))
@@ -278,13 +284,21 @@ class ProcurementHarvester(HarvesterBase):
         ocid = harvest_object.guid
         # only withdrawals come without releases: spare the others a query for the status extra
         status = CHANGED if harvest_object.content else self._status(harvest_object)
-        context = {"user": self._get_user_name(), "ignore_auth": True, "model": model, "session": model.Session}
+        # the harvester needs only the dataset's id: spare package_show the work of a full dict
+        context = {"user": self._get_user_name(), "ignore_auth": True, "model": model, "session": model.Session,
+                   "return_id_only": True}
         if status == DELETE:
             return self._withdraw(harvest_object, context)
 
         config, owner_org = self._job_settings(harvest_object)
+        existing = model.Package.by_name(naming.name_from_ocid(ocid))
+        package_id = existing.id if existing is not None else str(uuid.uuid4())
+        # linked before the dataset is saved, so ckanext-harvest indexes it with its source;
+        # a new dataset has no earlier object to demote (purging a dataset deletes its objects)
+        self._link(harvest_object, package_id, demote_others=existing is not None)
         try:
             result = tk.get_action("procurement_process_save")(context, {
+                "id": package_id,
                 "releases": json.loads(harvest_object.content),
                 "owner_org": owner_org,
                 "private": config.keep_private,
@@ -292,19 +306,14 @@ class ProcurementHarvester(HarvesterBase):
                 "redaction_reason": config.redaction_reason,
                 "harvest_source_id": harvest_object.harvest_source_id,
             })
-        except tk.ValidationError as error:
-            self._save_object_error(f"{ocid}: {_format_errors(error.error_dict)}", harvest_object, "Import")
-            return False
-        except OcdsError as error:
-            self._save_object_error(f"{ocid}: {error}", harvest_object, "Import")
+        except (tk.ValidationError, OcdsError) as error:
+            model.Session.rollback()  # unlink: the previous object stays current
+            message = _format_errors(error.error_dict) if isinstance(error, tk.ValidationError) else str(error)
+            self._save_object_error(f"{ocid}: {message}", harvest_object, "Import")
             return False
         for problem in result["problems"]:
             self._save_object_error(f"{problem['severity'].capitalize()}: {ocid}: {problem['message']} (at {problem['path']})",
                                     harvest_object, "Import")
-        harvest_object.package_id = result["package"]["id"]
-        # a created dataset has no earlier object to demote: a successful import leaves a
-        # record (so the next one is an update), and purging a dataset deletes its objects
-        self._mark_current(harvest_object, demote_others=result["status"] != "created")
         return "unchanged" if result["status"] == "unchanged" else True
 
     def _withdraw(self, harvest_object: HarvestObject, context: dict) -> bool:
@@ -322,11 +331,15 @@ class ProcurementHarvester(HarvesterBase):
         log.info("Withdrew %s: it is no longer in the source", harvest_object.guid)
         return True
 
-    def _mark_current(self, harvest_object: HarvestObject, demote_others: bool = True) -> None:
+    def _link(self, harvest_object: HarvestObject, package_id: str, demote_others: bool) -> None:
         if demote_others:
             self._demote_others(harvest_object)
-        # committed with the object's final state by ckanext-harvest's fetch_and_import_stages
+        harvest_object.package_id = package_id
         harvest_object.current = True
+        # a new dataset is inserted later in this transaction: ckanext-harvest's key is deferrable for this
+        model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
+        model.Session.add(harvest_object)
+        model.Session.flush()
 
     @staticmethod
     def _demote_others(harvest_object: HarvestObject) -> None:

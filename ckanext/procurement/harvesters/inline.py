@@ -10,9 +10,12 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestJob, HarvestObject
+
+LOAD_BATCH = 50  # harvest objects read per query (each holds its process's releases)
 
 
 def run_job(source_id: str, user: str, on_progress: Callable[[str], None] | None = None, every: int = 100) -> dict:
@@ -30,11 +33,17 @@ def run_job(source_id: str, user: str, on_progress: Callable[[str], None] | None
     gathered = time.perf_counter()
     if on_progress:
         on_progress(f"gathered {len(ids)} processes in {gathered - started:.1f}s")
-    for done, object_id in enumerate(ids, 1):
-        queue.fetch_and_import_stages(harvester, HarvestObject.get(object_id))
-        if on_progress and (done % every == 0 or done == len(ids)):
-            rate = done / max(time.perf_counter() - gathered, 1e-6)
-            on_progress(f"imported {done}/{len(ids)} ({rate:.1f} per second)")
+    done = 0
+    for start in range(0, len(ids), LOAD_BATCH):
+        batch = ids[start:start + LOAD_BATCH]
+        # one query per batch rather than one per object
+        loaded = {obj.id: obj for obj in model.Session.query(HarvestObject).filter(HarvestObject.id.in_(batch))}
+        for object_id in batch:
+            queue.fetch_and_import_stages(harvester, loaded.pop(object_id))
+            done += 1
+            if on_progress and (done % every == 0 or done == len(ids)):
+                rate = done / max(time.perf_counter() - gathered, 1e-6)
+                on_progress(f"imported {done}/{len(ids)} ({rate:.1f} per second)")
     tk.get_action("harvest_jobs_run")(dict(context), {"source_id": source["id"]})
     finished = time.perf_counter()
     shown = tk.get_action("harvest_job_show")(dict(context), {"id": job["id"]})

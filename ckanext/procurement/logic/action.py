@@ -37,6 +37,7 @@ def procurement_process_save(context, data_dict):
     and every release plus the compiled release are stored as its record.
     A withdrawn (deleted) dataset of the same ocid is restored, with its name.
 
+    :param id: for a new process, the id its dataset gets (optional; an existing dataset keeps its own)
     :param releases: every release of the process, in publication order
     :type releases: list of dicts
     :param owner_org: the publishing organization (id or name)
@@ -46,7 +47,8 @@ def procurement_process_save(context, data_dict):
     :param redaction_reason: the reason shown for withheld values
     :param harvest_source_id: set by the harvester that filled the dataset
     :param force: update the dataset even when the releases did not change (default false)
-    :returns: ``{"status": "created"|"updated"|"restored"|"unchanged", "package": dataset, "problems": [...]}``
+    :returns: ``{"status": "created"|"updated"|"restored"|"unchanged", "package": dataset, "problems": [...]}``;
+        with ``return_id_only`` in the context (as for ``package_create``), ``package`` is just ``{"id": ...}``
     """
     tk.check_access("procurement_process_save", context, data_dict)
     data, errors = tk.navl_validate(dict(data_dict, releases=None), schema.process_save_schema(), context)
@@ -65,9 +67,11 @@ def procurement_process_save(context, data_dict):
     ocid, problems = prepared.ocid, prepared.problems
     name = naming.name_from_ocid(ocid)
 
-    package = model.Package.get(name)
+    package = model.Package.by_name(name)
     if package is not None and package.type != process_dataset.DATASET_TYPE:
         raise tk.ValidationError({"ocid": [tk._("The dataset name {name!r} of ocid {ocid!r} is taken by a dataset of another type").format(name=name, ocid=ocid)]})
+    if package is not None and data.get("id") and data["id"] != package.id:
+        raise tk.ValidationError({"id": [tk._("ocid {ocid!r} already has a dataset, with id {id}").format(ocid=ocid, id=package.id)]})
     record = ProcurementRecord.get(ocid)
     source_id = data.get("harvest_source_id")
     if record is not None and source_id and record.harvest_source_id and record.harvest_source_id != source_id \
@@ -75,7 +79,8 @@ def procurement_process_save(context, data_dict):
         raise tk.ValidationError({"ocid": [tk._("ocid {ocid!r} is already published by another harvest source ({source})").format(ocid=ocid, source=record.harvest_source_id)]})
     unchanged = record is not None and record.releases_hash == prepared.releases_hash
     if package is not None and package.state == "active" and unchanged and not data.get("force"):
-        return {"status": "unchanged", "package": _show(context, package.id), "problems": [p.as_dict() for p in problems]}
+        shown = {"id": package.id} if context.get("return_id_only") else _show(context, package.id)
+        return {"status": "unchanged", "package": shown, "problems": [p.as_dict() for p in problems]}
 
     redacted, withheld = prepared.releases, prepared.withheld
     release_schema = settings.release_schema()
@@ -97,9 +102,10 @@ def procurement_process_save(context, data_dict):
     # stores dataset and record together: one transaction, and the dataset is
     # indexed before package_show and the activity stream read it (from the index).
     action_context = {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj"),  # looked up once
-                      "ignore_auth": True, "model": model, "session": model.Session}
+                      "ignore_auth": True, "model": model, "session": model.Session,
+                      "return_id_only": context.get("return_id_only", False)}
     if package is None:
-        fields["id"] = str(uuid.uuid4())
+        fields["id"] = data.get("id") or str(uuid.uuid4())
         fields["private"] = data.get("private", False)
         fields["resources"], skipped = process_dataset.resources(summary["documents"])
         action, status = "package_create", "created"
@@ -124,6 +130,8 @@ def procurement_process_save(context, data_dict):
     except Exception:
         model.Session.rollback()  # never leave a record without its dataset
         raise
+    if isinstance(result, str):
+        result = {"id": result}
     return {"status": status, "package": result, "problems": [p.as_dict() for p in problems]}
 
 

@@ -10,7 +10,7 @@ from ckanext.procurement import naming
 def procurement_process_save(context, data_dict):
     ocid = _first_ocid(data_dict)
     if ocid:
-        existing = model.Package.get(naming.name_from_ocid(ocid))
+        existing = model.Package.by_name(naming.name_from_ocid(ocid))
         if existing:
             return _check("package_update", context, {"id": existing.id})
     return _check("package_create", context, {"owner_org": data_dict.get("owner_org"), "type": "contracting-process"})

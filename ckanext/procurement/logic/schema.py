@@ -25,8 +25,9 @@ def releases_errors(value: Any) -> list[str]:
 
 
 @tk.validator_args
-def process_save_schema(not_empty, ignore_missing, boolean_validator, unicode_safe, owner_org_validator):
+def process_save_schema(not_empty, ignore_missing, boolean_validator, unicode_safe, uuid_validator):
     return {
+        "id": [ignore_missing, unicode_safe, uuid_validator],
         "owner_org": [not_empty, unicode_safe],
         "private": [ignore_missing, boolean_validator],
         "redact_paths": [ignore_missing, _list_of_strings],

@@ -230,3 +230,17 @@ def test_unknown_codes_are_kept_and_shown_as_published(app, sysadmin, organizati
     assert {i["name"]: i["count"] for i in facets["search_facets"]["procurement_method"]["items"]} == {"framework": 1}
     assert helpers.call_action("procurement_record_show", id="ocds-test03-000003")[
         "compiledRelease"]["tender"]["procurementMethod"] == "framework"
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_process_save_keeps_the_dataset_id_of_a_known_process(sysadmin, organization, examples_dir):
+    releases = fictional_releases(examples_dir)
+    created = save(sysadmin, organization, releases[:1], id="0e0c3d9e-8d7f-4d0e-9a57-6a4f2b1c0001")
+    assert created["package"]["id"] == "0e0c3d9e-8d7f-4d0e-9a57-6a4f2b1c0001"
+    with pytest.raises(tk.ValidationError) as excinfo:
+        save(sysadmin, organization, releases, id="0e0c3d9e-8d7f-4d0e-9a57-6a4f2b1c0002")
+    assert "0e0c3d9e-8d7f-4d0e-9a57-6a4f2b1c0001" in str(_errors(excinfo)["id"])
+    assert len(helpers.call_action("procurement_record_show", id=FICTIONAL_OCID)["releases"]) == 1
+    with pytest.raises(tk.ValidationError) as excinfo:
+        save(sysadmin, organization, releases, id="not-a-uuid")
+    assert "id" in _errors(excinfo)

@@ -51,6 +51,8 @@ def test_first_harvest_creates_one_dataset_per_process(sysadmin, organization, d
     result = processes(**{"facet.field": '["stage","status"]'})
     assert result["count"] == len(expected)
     assert {d["ocid"] for d in result["results"]} == expected
+    # each dataset is indexed with its harvest source (ckanext-harvest's clear and source pages rely on it)
+    assert processes(fq=f'+harvest_source_id:"{source["id"]}"')["count"] == len(expected)
     stages = {item["name"] for item in result["search_facets"]["stage"]["items"]}
     assert {"planning", "tender", "contract"} <= stages
 
@@ -155,3 +157,22 @@ def test_incremental_run_with_since(sysadmin, organization, demo):
     assert touched > 0
     assert sum(report["stats"].values()) < count + report["stats"].get("added", 0)
     assert report["stats"].get("deleted", 0) == 0
+
+
+def test_incremental_source_withdraws_only_at_its_full_listing(sysadmin, organization, demo):
+    source = create_source(sysadmin["name"], organization["id"], demo.releases_url,
+                           config={"since_parameter": "since", "full_harvest_every": 2})
+    run_job(source["id"], sysadmin["name"])  # run 1: the first run is always a full listing
+    ocid = sorted(_visible_ocids(demo))[2]
+    package_id = ProcurementRecord.get(ocid).package_id
+    demo.remove(ocid)
+
+    incremental = run_job(source["id"], sysadmin["name"])  # run 2: since the last run, so absence proves nothing
+    assert incremental["gather_errors"] == []
+    assert incremental["stats"].get("deleted", 0) == 0
+    assert helpers.call_action("package_show", id=package_id)["state"] == "active"
+
+    full = run_job(source["id"], sysadmin["name"])  # run 3: a full listing is due again
+    assert full["gather_errors"] == []
+    assert full["stats"].get("deleted") == 1
+    assert helpers.call_action("package_show", id=package_id)["state"] == "deleted"

@@ -301,6 +301,25 @@ def test_csv_export_of_the_demo_system(sysadmin, organization):
         assert second["stats"].get("not modified") == len(found)
 
 
+def test_xlsx_export_gives_the_same_processes_as_the_csv(sysadmin, organization):
+    from ckanext.procurement.demo.server import DemoServer
+
+    with DemoServer(processes=30, seed=3) as demo:
+        from_csv = create_source(sysadmin["name"], organization["id"], demo.csv_url, source_type="procurement_csv", name="csv")
+        run_job(from_csv["id"], sysadmin["name"])
+        by_csv = {d["ocid"]: (d["contract_value"], d["stage"]) for d in processes()["results"]}
+        helpers.call_action("harvest_source_clear", context={"user": sysadmin["name"]}, id=from_csv["id"])
+        assert processes()["count"] == 0
+
+        from_xlsx = create_source(sysadmin["name"], organization["id"], demo.url + "/exports/contracts.xlsx",
+                                  source_type="procurement_csv", name="xlsx")
+        report = run_job(from_xlsx["id"], sysadmin["name"])
+        assert [e for e in report["gather_errors"] if not e["message"].startswith("Warning")] == []
+        by_xlsx = {d["ocid"]: (d["contract_value"], d["stage"]) for d in processes()["results"]}
+        assert by_xlsx and by_xlsx == by_csv
+        assert report["stats"].get("added") == len(by_xlsx)
+
+
 def test_csv_mapping_errors_name_the_key(sysadmin, organization):
     with pytest.raises(helpers.logic.ValidationError) as error:
         create_source(sysadmin["name"], organization["id"], "http://127.0.0.1:9/x.csv", source_type="procurement_csv",
