@@ -44,6 +44,9 @@ def boot():
     return app
 
 
+_pooled_engine = None
+
+
 def reset():
     import ckan.lib.search as search
     import ckan.model as model
@@ -52,13 +55,16 @@ def reset():
     from ckan.cli.db import _run_migrations
     from ckan.tests.helpers import reset_db
 
+    global _pooled_engine
+    if _pooled_engine is None:
+        _pooled_engine = sqlalchemy.engine_from_config(tk.config, prefix="sqlalchemy.", pool_pre_ping=True)
     reset_db()
     for plugin in ("activity", "harvest", "procurement"):
         _run_migrations(plugin)
     search.clear_all()
     # CKAN's migrations rebind the session to a NullPool engine (a new connection
-    # per transaction); a running CKAN has its pooled engine, so measure with that
-    model.init_model(sqlalchemy.engine_from_config(tk.config, prefix="sqlalchemy.", pool_pre_ping=True))
+    # per transaction); a running CKAN keeps one pooled engine, so measure with that
+    model.init_model(_pooled_engine)
 
 
 def setup_portal():
