@@ -4,6 +4,11 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 CKAN=.venv/bin/ckan
+# the services of this checkout (their ports come from PROCUREMENT_*_PORT), test databases
+eval "$(scripts/services.sh env)"
+export CKAN_SQLALCHEMY_URL="${CKAN_SQLALCHEMY_URL%/*}/ckan_test"
+export CKAN_SOLR_URL
+export CKAN_REDIS_URL="${CKAN_REDIS_URL%/*}/2"
 mkdir -p .services/storage-test test-artifacts
 "$CKAN" -c test.ini db init >/dev/null || exit 1
 "$CKAN" -c test.ini db pending-migrations --apply >/dev/null || exit 1
