@@ -13,22 +13,13 @@ over HTTP; tests use :class:`DemoServer` in-process::
 """
 
 from .exports import CONTRACT_COLUMNS, contract_rows, iter_contract_rows
-from .generator import (
-    OCID_PREFIX,
-    PUBLISHER,
-    STAGES,
-    CursorError,
-    Page,
-    Plan,
-    Process,
-    PurchasingSystem,
-    Vendor,
-    generate,
-    is_hostile_index,
-    make_plan,
-    render_process,
-)
+from .facts import is_hostile_index
+from .feed import CursorError, Page, PurchasingSystem, generate
+from .ocds import OCID_PREFIX, PUBLISHER
+from .plans import STAGES, Plan, make_plan
+from .releases import Process, render_process
 from .server import DemoServer, MERGE_RULES, make_merger
+from .vendors import Vendor
 
 __all__ = [
     "CONTRACT_COLUMNS",

@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 
-from .generator import parse_datetime
+from .ocds import parse_datetime
 from .server import DemoServer
 
 

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import IO, Iterable, Iterator
 
 from .data import CITY, CONTRACT_TYPES
-from .generator import CERT_SCHEME, PurchasingSystem
+from .feed import PurchasingSystem
+from .ocds import CERT_SCHEME
 
 CONTRACT_COLUMNS = (
     "purchase_order_number",

@@ -39,16 +39,8 @@ from typing import Iterable, Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import exports
-from .generator import (
-    EXTENSIONS,
-    LICENSE,
-    PUBLICATION_POLICY,
-    PUBLISHER,
-    CursorError,
-    PurchasingSystem,
-    format_datetime,
-    parse_datetime,
-)
+from .feed import CursorError, PurchasingSystem
+from .ocds import EXTENSIONS, LICENSE, PUBLICATION_POLICY, PUBLISHER, format_datetime, parse_datetime
 
 log = logging.getLogger("ckanext.procurement.demo")
 
