@@ -10,6 +10,17 @@ over HTTP; tests use :class:`DemoServer` in-process::
 
 :class:`PurchasingSystem` is the data and clock behind the server, and
 :func:`generate` yields processes (lists of releases) without a server.
+
+Every process is computed on demand from ``(seed, index)``, in two steps: its
+*plan* (what, how, when) and then its releases. The modules, by what they model:
+
+- :mod:`.plans`: what a process will be: department, items, method, calendar;
+- :mod:`.vendors`: the vendor registry; :mod:`.parties`: the organizations a release names;
+- :mod:`.facts`: what the city writes down about a process: wording, bids, awards, payments;
+- :mod:`.tender`, :mod:`.contracts`: the sections of a release; :mod:`.releases`: a process's releases;
+- :mod:`.feed`: the purchasing system, its clock and paging; :mod:`.changes`: unplanned updates;
+- :mod:`.ocds`: the publisher's identity, dates and small OCDS values;
+- :mod:`.exports`: the flat contracts export; :mod:`.server`: the HTTP API; :mod:`.data`: reference data.
 """
 
 from .exports import CONTRACT_COLUMNS, contract_rows, iter_contract_rows

@@ -13,7 +13,7 @@ from . import data
 from .data import BASE_URL
 from .facts import HOSTILE_URL, Facts
 from .ocds import document, format_datetime, money, money_text
-from .plans import DAY, Event
+from .plans import DAY, Event, Plan
 from .tender import line_items
 
 
@@ -49,7 +49,7 @@ def awards_section(facts: Facts) -> list[dict]:
     return awards
 
 
-def _award_basis(plan) -> str:
+def _award_basis(plan: Plan) -> str:
     kind, details, criteria = plan.method
     if criteria == "priceOnly":
         return "lowest responsive and responsible bidder"

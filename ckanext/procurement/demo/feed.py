@@ -215,12 +215,7 @@ class PurchasingSystem:
                 break
             index, position = index + 1, 0
         # Skip ahead over empty processes so the last page has no "next" link.
-        while index < self.n and position == 0:
-            if since is None:
-                if not self._is_removed(index):
-                    break
-            elif self._has_releases(index, since, clock):
-                break
+        while index < self.n and position == 0 and not self._listed(index, since, clock):
             index += 1
         next_cursor = encode_cursor(index, position, clock) if index < self.n else None
         return Page(result, next_cursor, clock)
@@ -234,22 +229,22 @@ class PurchasingSystem:
             index, _, clock = decode_cursor(cursor)
         else:
             index, clock = 0, self.now
-
-        def wanted(i: int) -> bool:
-            if since is None:
-                return not self._is_removed(i)
-            return self._has_releases(i, since, clock)
-
         result = []
         while index < self.n and len(result) < limit:
-            if wanted(index):
+            if self._listed(index, since, clock):
                 releases = self.releases(index, clock)
                 if releases:
                     result.append((index, releases))
             index += 1
-        while index < self.n and not wanted(index):
+        while index < self.n and not self._listed(index, since, clock):
             index += 1
         return result, (encode_cursor(index, 0, clock) if index < self.n else None), clock
+
+    def _listed(self, index: int, since: datetime | None, clock: datetime) -> bool:
+        """Whether a feed read at ``clock`` lists process ``index``: not removed and, with ``since``, changed after it."""
+        if since is None:
+            return not self._is_removed(index)
+        return self._has_releases(index, since, clock)
 
     def _is_removed(self, index: int) -> bool:
         with self._lock:

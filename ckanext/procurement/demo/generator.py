@@ -1,13 +1,7 @@
-"""The generator's public names, for code that imports them from here.
+"""The names of the former single-module generator, for code that imports them from here.
 
-The demo generator is split by what each piece models of the city:
-
-- :mod:`.plans`: what a process will be (department, items, method, calendar);
-- :mod:`.vendors`: the vendor registry; :mod:`.parties`: organizations in releases;
-- :mod:`.facts`: what the city writes down about a process (wording, bids, awards, payments);
-- :mod:`.tender`, :mod:`.contracts`: the sections of a release; :mod:`.releases`: the releases;
-- :mod:`.feed`: the purchasing system with its clock and paging; :mod:`.changes`: unplanned updates;
-- :mod:`.ocds`: publisher identity, dates and small OCDS values.
+The generator is now split by what each piece models of the city; the package
+docstring (:mod:`ckanext.procurement.demo`) lists the modules.
 """
 
 from .facts import HOSTILE_HTML, HOSTILE_SCRIPT, HOSTILE_URL, is_hostile_index
