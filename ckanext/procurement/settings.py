@@ -29,6 +29,11 @@ def release_schema() -> dict:
     return ocds_schema.load_release_schema(release_schema_location(), cache_dir=cache_dir())
 
 
+def default_license() -> str:
+    """The license of contracting processes saved without one (an id from CKAN's license register)."""
+    return tk.config.get("ckanext.procurement.default_license")
+
+
 def redact_paths() -> list[str]:
     return list(tk.config.get("ckanext.procurement.redact_paths") or [])
 

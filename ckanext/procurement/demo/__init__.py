@@ -28,9 +28,11 @@ from .generator import (
     make_plan,
     render_process,
 )
+from .mapping import CHICAGO_MAPPING
 from .server import DemoServer, MERGE_RULES, make_merger
 
 __all__ = [
+    "CHICAGO_MAPPING",
     "CONTRACT_COLUMNS",
     "CursorError",
     "DemoServer",

@@ -13,8 +13,8 @@ from pathlib import Path
 import ocdsmerge
 import pytest
 
+from ckanext.procurement.demo.mapping import CHICAGO_MAPPING
 from ckanext.procurement.ocds.flat import (
-    DEFAULT_CHICAGO_MAPPING,
     FlatConverter,
     FlatFileError,
     FlatMapping,
@@ -38,7 +38,7 @@ CHICAGO_HEADER = ("purchase_order_number,revision_number,specification_number,pu
 
 @pytest.fixture(scope="module")
 def chicago():
-    return FlatMapping.from_config(DEFAULT_CHICAGO_MAPPING)
+    return FlatMapping.from_config(CHICAGO_MAPPING)
 
 
 def convert_file(path, mapping, **kwargs):
@@ -378,7 +378,7 @@ def test_xlsx_with_native_cells(tmp_path, chicago):
     path = tmp_path / "contracts.xlsx"
     workbook.save(path)
 
-    mapping = FlatMapping.from_config({**DEFAULT_CHICAGO_MAPPING, "sheet": "Contracts"})
+    mapping = FlatMapping.from_config({**CHICAGO_MAPPING, "sheet": "Contracts"})
     results = convert_file(path, mapping)
     original, amendment = (r for r, _ in results)
     assert original["id"] == "ocds-demo01-2001-0"
@@ -697,10 +697,10 @@ def test_config_errors_name_the_key(change, key, message):
 
 
 def test_every_config_key_is_known():
-    assert set(DEFAULT_CHICAGO_MAPPING) <= set(FlatMapping.CONFIG_KEYS)
+    assert set(CHICAGO_MAPPING) <= set(FlatMapping.CONFIG_KEYS)
     with pytest.raises(MappingError, match="expected one of: columns, ocid"):
-        FlatMapping.from_config({**DEFAULT_CHICAGO_MAPPING, "sheets": "x"})
-    assert FlatMapping.from_config(copy.deepcopy(DEFAULT_CHICAGO_MAPPING)).rows_are == "modification"
+        FlatMapping.from_config({**CHICAGO_MAPPING, "sheets": "x"})
+    assert FlatMapping.from_config(copy.deepcopy(CHICAGO_MAPPING)).rows_are == "modification"
 
 
 def test_missing_columns_are_reported_when_the_header_is_read():
