@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes ckan.ini (git-ignored) for the local demo portal, once: CKAN's own
 # generated config with this project's settings applied by `ckan config-tool`.
+# (An empty ocds_schema is the OCDS 1.1.5 schema shipped with the extension.)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -12,9 +13,6 @@ if [ ! -f "$INI" ]; then
     "$CKAN" generate config "$INI" >/dev/null
 fi
 eval "$(scripts/services.sh env)"
-schema="https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
-# a local copy of the standard beside the project keeps the demo offline
-[ -f "$ROOT/../shared/ocds/schema-1.1.5/release-schema.json" ] && schema="$(cd "$ROOT/.." && pwd)/shared/ocds/schema-1.1.5/release-schema.json"
 
 "$CKAN" config-tool "$INI" \
     "sqlalchemy.url=$CKAN_SQLALCHEMY_URL" \
@@ -33,7 +31,7 @@ schema="https://standard.open-contracting.org/schema/1__1__5/release-schema.json
     "ckan.harvest.mq.port=${PROCUREMENT_REDIS_PORT:-6380}" \
     "ckan.harvest.mq.redis_db=1" \
     "ckan.harvest.timeout=120" \
-    "ckanext.procurement.ocds_schema=$schema" \
+    "ckanext.procurement.ocds_schema=" \
     "ckanext.procurement.cache_dir=$ROOT/.services/cache" \
     "ckanext.procurement.allow_private_addresses=true" \
     "ckanext.procurement.redact_paths=parties/contactPoint/email parties/contactPoint/telephone" >/dev/null

@@ -88,6 +88,8 @@ def demo_setup(url: str, admin: str):
     import ckan.model as model
     import ckan.plugins.toolkit as tk
 
+    from ckanext.procurement.demo.mapping import CHICAGO_MAPPING  # the demo's own export
+
     context = {"user": _site_user()["name"]}
     org = model.Group.get("city-of-springfield")
     if org is None:
@@ -110,6 +112,7 @@ def demo_setup(url: str, admin: str):
             "name": "springfield-contracts-export", "title": "Springfield contracts export (CSV)",
             "url": url.rstrip("/") + "/exports/contracts.csv", "source_type": "procurement_csv",
             "owner_org": "city-of-springfield", "frequency": "MANUAL",
+            "config": json.dumps({"mapping": CHICAGO_MAPPING}),
         })
         click.echo("created harvest source springfield-contracts-export (manual)")
 

@@ -19,9 +19,19 @@ def cache_dir() -> str:
     return folder
 
 
+def release_schema_location() -> str:
+    """The configured schema's path or URL; by default the OCDS 1.1.5 schema shipped with the package."""
+    return tk.config.get("ckanext.procurement.ocds_schema") or ocds_schema.PACKAGED_SCHEMA
+
+
 def release_schema() -> dict:
-    """The OCDS release schema, from a local copy or the standard's URL (cached)."""
-    return ocds_schema.load_release_schema(tk.config.get("ckanext.procurement.ocds_schema"), cache_dir=cache_dir())
+    """The OCDS release schema: the packaged copy, or the site's file or URL (downloaded once, cached)."""
+    return ocds_schema.load_release_schema(release_schema_location(), cache_dir=cache_dir())
+
+
+def default_license() -> str:
+    """The license of contracting processes saved without one (an id from CKAN's license register)."""
+    return tk.config.get("ckanext.procurement.default_license")
 
 
 def redact_paths() -> list[str]:

@@ -15,7 +15,7 @@ ckan config-tool "$INI" \
     "ckan.harvest.mq.port=${CKAN_HARVEST_MQ_PORT:-6379}" \
     "ckan.harvest.mq.redis_db=${CKAN_HARVEST_MQ_REDIS_DB:-1}" \
     "ckan.harvest.timeout=${CKAN_HARVEST_TIMEOUT:-720}" \
-    "ckanext.procurement.ocds_schema=${CKANEXT__PROCUREMENT__OCDS_SCHEMA:-https://standard.open-contracting.org/schema/1__1__5/release-schema.json}" \
+    "ckanext.procurement.ocds_schema=${CKANEXT__PROCUREMENT__OCDS_SCHEMA:-}" \
     "ckanext.procurement.cache_dir=${CKANEXT__PROCUREMENT__CACHE_DIR:-/var/lib/ckan/procurement}" \
     "ckanext.procurement.allow_private_addresses=${CKANEXT__PROCUREMENT__ALLOW_PRIVATE_ADDRESSES:-false}" \
     "ckanext.procurement.redact_paths=${CKANEXT__PROCUREMENT__REDACT_PATHS:-parties/contactPoint/email parties/contactPoint/telephone}" \

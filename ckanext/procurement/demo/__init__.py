@@ -29,10 +29,12 @@ from .feed import CursorError, Page, PurchasingSystem, generate
 from .ocds import OCID_PREFIX, PUBLISHER
 from .plans import STAGES, Plan, make_plan
 from .releases import Process, render_process
+from .mapping import CHICAGO_MAPPING
 from .server import DemoServer, MERGE_RULES, make_merger
 from .vendors import Vendor
 
 __all__ = [
+    "CHICAGO_MAPPING",
     "CONTRACT_COLUMNS",
     "CursorError",
     "DemoServer",

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 
-from ckanext.procurement import naming, process, settings
+from ckanext.procurement import licenses, naming, process, settings
 from ckanext.procurement.harvesters.config import (
     ENV_PREFIX, SECRET_PREFIX, ConfigError, SourceConfig, parse_config, resolve_auth_header,
 )
@@ -108,10 +108,19 @@ class ProcurementHarvester(HarvesterBase):
     def parse_config(self, text: str | None) -> SourceConfig:
         return parse_config(text, self.config_keys, self.formats)
 
+    def checked_config(self, text: str | None) -> SourceConfig:
+        """The source config, parsed and checked (also at gather, for sources saved before a rule existed)."""
+        config = self.parse_config(text)
+        if config.license is not None:
+            problem = licenses.open_license_problem(config.license)
+            if problem:
+                raise ConfigError("license", problem)
+        self.check_source_config(config)
+        return config
+
     def validate_config(self, config: str | None) -> str | None:
         """Raise ValueError naming the wrong key; move a literal auth header to the secret store."""
-        parsed = self.parse_config(config)
-        self.check_source_config(parsed)
+        self.checked_config(config)
         if not config or not config.strip():
             return config
         raw = json.loads(config)
@@ -157,7 +166,7 @@ class ProcurementHarvester(HarvesterBase):
     def gather_stage(self, harvest_job: HarvestJob):
         source = harvest_job.source
         try:
-            config = self.parse_config(source.config)
+            config = self.checked_config(source.config)
         except ConfigError as error:
             self._save_gather_error(f"Invalid source configuration: {error}", harvest_job)
             return None
@@ -305,6 +314,7 @@ class ProcurementHarvester(HarvesterBase):
                 "redact_paths": config.redact_paths,
                 "redaction_reason": config.redaction_reason,
                 "harvest_source_id": harvest_object.harvest_source_id,
+                "license_id": config.license,  # for new processes; None: the site's default
             })
         except (tk.ValidationError, OcdsError) as error:
             model.Session.rollback()  # unlink: the previous object stays current

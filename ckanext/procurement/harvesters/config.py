@@ -36,6 +36,7 @@ class SourceConfig:
     redaction_reason: str | None = None
     publish: str = "immediately"
     mapping: dict[str, Any] | None = None
+    license: str | None = None
 
     @property
     def keep_private(self) -> bool:
@@ -54,6 +55,7 @@ COMMON_KEYS = {
     "redact_paths": "list of OCDS paths to withhold, on top of the site-wide policy",
     "redaction_reason": "reason shown to the public for withheld values",
     "publish": "'immediately' or 'after_review' (new processes stay private until a coordinator publishes them)",
+    "license": "id of the open license of new processes, from the site's license list (default: the site's default license)",
 }
 OCDS_KEYS = dict(COMMON_KEYS, format="one of auto, " + ", ".join(FORMATS))
 FLAT_KEYS = dict(COMMON_KEYS, mapping="how columns become OCDS fields (see the README)", format="auto, csv or xlsx")
@@ -125,6 +127,11 @@ def parse_config(text: str | None, allowed: dict[str, str], formats: tuple[str, 
         if raw["publish"] not in PUBLISH_CHOICES:
             raise ConfigError("publish", f"must be one of {', '.join(PUBLISH_CHOICES)}, got {raw['publish']!r}")
         config.publish = raw["publish"]
+    if "license" in raw:
+        # whether the site knows it as an open license is checked by the harvester (CKAN's license register)
+        if not isinstance(raw["license"], str) or not raw["license"].strip():
+            raise ConfigError("license", f"must be a license id such as 'cc-by', got {raw['license']!r}")
+        config.license = raw["license"].strip()
     if "mapping" in raw:
         if not isinstance(raw["mapping"], dict):
             raise ConfigError("mapping", "must be a JSON object")

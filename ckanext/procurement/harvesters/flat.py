@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from ckanext.procurement import settings
 from ckanext.procurement.harvesters.base import ProcurementHarvester
 from ckanext.procurement.harvesters.config import FLAT_KEYS, ConfigError, SourceConfig
-from ckanext.procurement.ocds.flat import DEFAULT_CHICAGO_MAPPING, FlatMapping, MappingError, iter_releases
+from ckanext.procurement.ocds.flat import FlatMapping, MappingError, iter_releases
 from ckanext.procurement.ocds.parse import Problem
 
 FLAT_CONTENT_TYPES = (
@@ -37,8 +37,11 @@ class ProcurementCsvHarvester(ProcurementHarvester):
         }
 
     def mapping(self, config: SourceConfig) -> FlatMapping:
+        if not config.mapping:
+            # every ERP names its columns its own way: there is no sensible default
+            raise ConfigError("mapping", "is required for procurement_csv sources: it says how the export's columns become OCDS fields (see the README)")
         try:
-            return FlatMapping.from_config(config.mapping or DEFAULT_CHICAGO_MAPPING, schema=settings.release_schema())
+            return FlatMapping.from_config(config.mapping, schema=settings.release_schema())
         except MappingError as error:
             raise ConfigError(f"mapping.{error.key}" if not str(error.key).startswith("mapping") else error.key, error.message)
 

@@ -47,6 +47,9 @@ def procurement_process_save(context, data_dict):
     :param redaction_reason: the reason shown for withheld values
     :param harvest_source_id: set by the harvester that filled the dataset
     :param force: update the dataset even when the releases did not change (default false)
+    :param license_id: the open license of a new process (default the site's
+        ``ckanext.procurement.default_license``); an existing process keeps the license
+        it has (a coordinator may have changed it); one without a license gets this one
     :returns: ``{"status": "created"|"updated"|"restored"|"unchanged", "package": dataset, "problems": [...]}``;
         with ``return_id_only`` in the context (as for ``package_create``), ``package`` is just ``{"id": ...}``
     """
@@ -97,6 +100,7 @@ def procurement_process_save(context, data_dict):
     fields["withheld_paths"] = withheld
     fields["withheld_reason"] = (data.get("redaction_reason") or settings.redact_reason()) if withheld else ""
     fields["owner_org"] = data["owner_org"]
+    license_id = data.get("license_id") or settings.default_license()
 
     # The record joins the session first, so the package action's own commit
     # stores dataset and record together: one transaction, and the dataset is
@@ -107,6 +111,7 @@ def procurement_process_save(context, data_dict):
     if package is None:
         fields["id"] = data.get("id") or str(uuid.uuid4())
         fields["private"] = data.get("private", False)
+        fields["license_id"] = license_id
         fields["resources"], skipped = process_dataset.resources(summary["documents"])
         action, status = "package_create", "created"
     else:
@@ -114,6 +119,7 @@ def procurement_process_save(context, data_dict):
         kept = {key: value for key, value in existing.items() if key not in OWNED_KEYS}
         fields["resources"], skipped = process_dataset.resources(summary["documents"], existing.get("resources"))
         fields = dict(kept, **fields, state="active")
+        fields["license_id"] = fields.get("license_id") or license_id  # a coordinator's choice survives
         action, status = "package_update", "restored" if package.state != "active" else "updated"
 
     for document in skipped:

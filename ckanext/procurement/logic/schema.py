@@ -25,7 +25,7 @@ def releases_errors(value: Any) -> list[str]:
 
 
 @tk.validator_args
-def process_save_schema(not_empty, ignore_missing, boolean_validator, unicode_safe, uuid_validator):
+def process_save_schema(not_empty, ignore_missing, boolean_validator, unicode_safe, uuid_validator, procurement_open_license):
     return {
         "id": [ignore_missing, unicode_safe, uuid_validator],
         "owner_org": [not_empty, unicode_safe],
@@ -34,6 +34,7 @@ def process_save_schema(not_empty, ignore_missing, boolean_validator, unicode_sa
         "redaction_reason": [ignore_missing, unicode_safe],
         "harvest_source_id": [ignore_missing, unicode_safe],
         "force": [ignore_missing, boolean_validator],
+        "license_id": [ignore_missing, unicode_safe, procurement_open_license],
     }
 
 

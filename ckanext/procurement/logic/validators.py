@@ -15,7 +15,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.procurement import naming
+from ckanext.procurement import licenses, naming, settings
 
 Invalid = tk.Invalid
 missing = tk.missing
@@ -213,15 +213,16 @@ def procurement_safe_url(key, data, errors, context):
 
 def procurement_open_license(value, context):
     """The license must be open: free, without restrictions on use (open data principle)."""
-    import ckan.model as model
+    problem = licenses.open_license_problem(None if value is missing else value)
+    if problem:
+        raise Invalid(problem)
+    return value
 
+
+def procurement_default_license(value, context):
+    """A contracting process saved without a license gets the site's default open license."""
     if value is missing or not value:
-        raise Invalid(_("A license is required"))
-    license = model.Package.get_license_register().get(value)
-    if license is None:
-        raise Invalid(_("{value!r} is not a license this site knows").format(value=value))
-    if not license.isopen():
-        raise Invalid(_("{title} is not an open license: procurement data must be free to use and share").format(title=license.title))
+        return settings.default_license()
     return value
 
 
@@ -285,6 +286,7 @@ def get_validators() -> dict[str, Any]:
         "procurement_ocid_prefix": procurement_ocid_prefix,
         "procurement_safe_url": procurement_safe_url,
         "procurement_open_license": procurement_open_license,
+        "procurement_default_license": procurement_default_license,
         "procurement_after_coverage_start": procurement_after_coverage_start,
         "procurement_lifecycle_lists": procurement_lifecycle_lists,
     }

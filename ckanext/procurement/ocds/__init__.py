@@ -31,11 +31,12 @@ from .diff import path_to_str, release_changes
 from .errors import FeedError, OcdsError, SchemaError
 from .parse import FORMATS, FeedReader, Problem, detect_format, normalize_release, ocid_prefix_ok
 from .redact import redact, redact_releases
-from .schema import DEFAULT_SCHEMA_URL, codelist, get_merger, load_release_schema
+from .schema import DEFAULT_SCHEMA_URL, PACKAGED_SCHEMA, codelist, get_merger, load_release_schema
 
 __all__ = [
     "DEFAULT_CLASSIFICATION_MAPPING",
     "DEFAULT_SCHEMA_URL",
+    "PACKAGED_SCHEMA",
     "FORMATS",
     "STAGES",
     "STAGE_LABELS",

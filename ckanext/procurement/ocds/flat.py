@@ -5,7 +5,7 @@ contract modification. A :class:`FlatMapping`, built from a JSON-able config (pa
 harvest source's config), says which column goes to which OCDS field, in the spirit of
 flatten-tool and the OCDS mapping templates::
 
-    mapping = FlatMapping.from_config(DEFAULT_CHICAGO_MAPPING)
+    mapping = FlatMapping.from_config(source_config["mapping"])
     with open("contracts.csv", "rb") as f:
         for release, problems in iter_releases(f, mapping, filename="contracts.csv"):
             ...  # release is None when the row was skipped; problems say why
@@ -59,7 +59,6 @@ from .errors import OcdsError
 from .parse import Problem, _Prepended, _read_head
 
 __all__ = [
-    "DEFAULT_CHICAGO_MAPPING",
     "FlatConverter",
     "FlatFileError",
     "FlatMapping",
@@ -593,81 +592,6 @@ def _parse_timezone(name: object) -> tzinfo:
     except (ZoneInfoNotFoundError, ValueError):
         raise MappingError("timezone", f"{name!r} is not a known time zone (install the tzdata package?) "
                            "nor an offset like '-05:00'") from None
-
-
-# --- The demo purchasing system's export ----------------------------------------------------------
-
-DEFAULT_CHICAGO_MAPPING: dict = {
-    "rows_are": "modification",
-    "ocid": "ocds-demo01-{purchase_order_number}",
-    "release_id": "{ocid}-{revision_number}",
-    "date": "approval_date",
-    "revision": "revision_number",
-    "amount": "award_amount",
-    "currency": "USD",
-    "timezone": "America/Chicago",
-    "columns": {
-        "tender/id": "specification_number",
-        "tender/title": "purchase_order_description",
-        "tender/procurementMethod": "procurement_type",
-        "tender/procurementMethodDetails": "procurement_type",
-        "buyer/name": "department",
-        "awards/0/id": "purchase_order_number",
-        "awards/0/title": "purchase_order_description",
-        "awards/0/date": "approval_date",
-        "awards/0/value/amount": "award_amount",
-        "awards/0/suppliers/0/id": "vendor_id",
-        "awards/0/suppliers/0/name": "vendor_name",
-        "awards/0/suppliers/0/address/streetAddress": "address",
-        "awards/0/suppliers/0/address/locality": "city",
-        "awards/0/suppliers/0/address/region": "state",
-        "awards/0/suppliers/0/address/postalCode": "zip",
-        "contracts/0/id": "purchase_order_number",
-        "contracts/0/title": "purchase_order_description",
-        "tender/mainProcurementCategory": "contract_type",
-        "contracts/0/value/amount": "award_amount",
-        "contracts/0/period/startDate": "start_date",
-        "contracts/0/period/endDate": "end_date",
-        "contracts/0/dateSigned": "approval_date",
-        "contracts/0/documents/0/url": "contract_pdf",
-    },
-    "constants": {
-        "contracts/0/documents/0/documentType": "contractSigned",
-    },
-    "value_maps": {
-        "tender/procurementMethod": {
-            "Invitation for Bid": "open",
-            "Invitation to Bid": "open",
-            "Request for Proposals": "open",
-            "Request for Proposal": "open",
-            "Request for Qualifications": "selective",
-            "Small Purchase": "limited",
-            "Cooperative Purchase": "limited",
-            "Sole Source": "direct",
-            "Emergency Procurement": "direct",
-        },
-        "tender/mainProcurementCategory": {
-            "Commodities": "goods",
-            "Goods": "goods",
-            "Construction": "works",
-            "Works": "works",
-            "Services": "services",
-            "Professional Services": "services",
-            "Work Services": "services",
-        },
-    },
-    "supplier_scale": "business_size",
-    "supplier_certifications": "certifications",
-    "certification_scheme": "CITY-CERT",
-    "certification_labels": {
-        "MBE": "Minority Business Enterprise",
-        "WBE": "Women Business Enterprise",
-        "LBE": "Local Business Enterprise",
-        "DBE": "Disadvantaged Business Enterprise",
-        "VBE": "Veteran Business Enterprise",
-        "SBE": "Small Business Enterprise",
-    },
-}
 
 
 # --- Reading CSV and XLSX -----------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """Loading the OCDS release schema and building the ocdsmerge merger from it.
 
 The release schema tells ocdsmerge how to merge (which fields are omitted,
-which lists are replaced whole). We always hand ocdsmerge a schema *dict*, so it
-never goes to the network itself; the only download is ours, done once and cached
-on disk so that harvests keep working offline.
+which lists are replaced whole). The standard's 1.1.5 schema and codelists ship
+with this package (``standard/1.1.5/``, Apache-2.0) and are the default, so nothing
+needs the network. We always hand ocdsmerge a schema *dict*, so it never goes to
+the network itself; a site that sets a schema URL gets our only download, done
+once and cached on disk so that harvests keep working offline.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from .errors import SchemaError
 log = logging.getLogger(__name__)
 
 DEFAULT_SCHEMA_URL = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
+# The same schema and its codelists, shipped as package data: the default location.
+PACKAGED_SCHEMA_DIR = Path(__file__).resolve().parent / "standard" / "1.1.5"
+PACKAGED_SCHEMA = str(PACKAGED_SCHEMA_DIR / "release-schema.json")
 
 _lock = threading.Lock()
 # location -> schema dict. Callers share the dict: treat it as read-only.

@@ -1,16 +1,18 @@
 """Shared fixtures. The services are real: PostgreSQL, Redis and Solr
-started by scripts/services.sh, configured in test.ini."""
+started by scripts/services.sh, configured in test.ini. The data is in the
+repository: the official OCDS examples in tests/data/ocds, and the release
+schema shipped with the package."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from ckanext.procurement.ocds import PACKAGED_SCHEMA
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
-SHARED_DIR = Path(os.environ.get("PROCUREMENT_SHARED_DIR", REPO_ROOT.parent / "shared"))
-EXAMPLES_DIR = SHARED_DIR / "ocds" / "examples"
-SCHEMA_PATH = SHARED_DIR / "ocds" / "schema-1.1.5" / "release-schema.json"
+EXAMPLES_DIR = Path(__file__).resolve().parent / "data" / "ocds"
+SCHEMA_PATH = Path(PACKAGED_SCHEMA)
 
 
 @pytest.fixture
@@ -41,8 +43,8 @@ def organization(sysadmin):
     return factories.Organization(users=[{"name": sysadmin["name"], "capacity": "admin"}], title="City of Springfield")
 
 
-@pytest.fixture
-def examples_dir():
-    if not EXAMPLES_DIR.is_dir():
-        pytest.fail(f"OCDS examples not found at {EXAMPLES_DIR}: set PROCUREMENT_SHARED_DIR")
+@pytest.fixture(scope="session")
+def examples_dir() -> Path:
+    if not (EXAMPLES_DIR / "fictional").is_dir():
+        pytest.fail(f"the OCDS examples are missing from {EXAMPLES_DIR}")
     return EXAMPLES_DIR

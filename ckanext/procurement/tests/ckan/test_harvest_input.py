@@ -9,6 +9,7 @@ import pytest
 
 from ckan.tests import helpers
 from ckanext.harvest import queue
+from ckanext.procurement.demo.mapping import CHICAGO_MAPPING
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, processes, run_job
 from ckanext.procurement.tests.conftest import EXAMPLES_DIR
 from ckanext.procurement.tests.feed_server import FeedServer, Reply
@@ -278,7 +279,8 @@ def test_csv_export_of_the_demo_system(sysadmin, organization):
     from ckanext.procurement.demo.server import DemoServer
 
     with DemoServer(processes=30, seed=3) as demo:
-        source = create_source(sysadmin["name"], organization["id"], demo.csv_url, source_type="procurement_csv")
+        source = create_source(sysadmin["name"], organization["id"], demo.csv_url, source_type="procurement_csv",
+                               config={"mapping": CHICAGO_MAPPING})
         report = run_job(source["id"], sysadmin["name"])
         assert [e for e in report["gather_errors"] if not e["message"].startswith("Warning")] == []
         found = processes()["results"]
@@ -305,14 +307,15 @@ def test_xlsx_export_gives_the_same_processes_as_the_csv(sysadmin, organization)
     from ckanext.procurement.demo.server import DemoServer
 
     with DemoServer(processes=30, seed=3) as demo:
-        from_csv = create_source(sysadmin["name"], organization["id"], demo.csv_url, source_type="procurement_csv", name="csv")
+        from_csv = create_source(sysadmin["name"], organization["id"], demo.csv_url, source_type="procurement_csv", name="csv",
+                                 config={"mapping": CHICAGO_MAPPING})
         run_job(from_csv["id"], sysadmin["name"])
         by_csv = {d["ocid"]: (d["contract_value"], d["stage"]) for d in processes()["results"]}
         helpers.call_action("harvest_source_clear", context={"user": sysadmin["name"]}, id=from_csv["id"])
         assert processes()["count"] == 0
 
         from_xlsx = create_source(sysadmin["name"], organization["id"], demo.url + "/exports/contracts.xlsx",
-                                  source_type="procurement_csv", name="xlsx")
+                                  source_type="procurement_csv", name="xlsx", config={"mapping": CHICAGO_MAPPING})
         report = run_job(from_xlsx["id"], sysadmin["name"])
         assert [e for e in report["gather_errors"] if not e["message"].startswith("Warning")] == []
         by_xlsx = {d["ocid"]: (d["contract_value"], d["stage"]) for d in processes()["results"]}
@@ -325,3 +328,42 @@ def test_csv_mapping_errors_name_the_key(sysadmin, organization):
         create_source(sysadmin["name"], organization["id"], "http://127.0.0.1:9/x.csv", source_type="procurement_csv",
                       config={"mapping": {"rows_are": "lines", "ocid": "x-{a}", "date": "d", "columns": {"tender/title": "t"}}})
     assert "rows_are" in str(error.value.error_dict["config"])
+
+
+@pytest.mark.parametrize("config", [None, {"since_parameter": "since"}, {"mapping": {}}])
+def test_csv_source_without_a_mapping_is_refused_when_saved(sysadmin, organization, config):
+    with pytest.raises(helpers.logic.ValidationError) as error:
+        create_source(sysadmin["name"], organization["id"], "http://127.0.0.1:9/x.csv", source_type="procurement_csv",
+                      config=config)
+    assert "mapping: is required for procurement_csv sources" in str(error.value.error_dict["config"])
+
+
+def test_csv_source_saved_without_a_mapping_stops_at_gather(sysadmin, organization):
+    from ckan import model
+    from ckanext.harvest.model import HarvestSource
+    from ckanext.procurement.demo.server import DemoServer
+
+    with DemoServer(processes=5, seed=3) as demo:
+        source = create_source(sysadmin["name"], organization["id"], demo.csv_url, source_type="procurement_csv",
+                               config={"mapping": CHICAGO_MAPPING})
+        # a source saved before the mapping was required (or through the API without a config)
+        model.Session.query(HarvestSource).filter_by(id=source["id"]).update({"config": None})
+        model.Session.commit()
+        report = run_job(source["id"], sysadmin["name"])
+    messages = [e["message"] for e in report["gather_errors"]]
+    assert len(messages) == 1 and messages[0].startswith("Invalid source configuration: mapping: is required")
+    assert processes()["count"] == 0
+
+
+def test_demo_setup_gives_its_csv_source_the_demo_mapping(cli, sysadmin):
+    from ckan.cli.cli import ckan
+    from ckanext.procurement.demo.server import DemoServer
+
+    with DemoServer(processes=8, seed=5) as demo:
+        result = cli.invoke(ckan, ["procurement", "demo-setup", "--url", demo.url, "--admin", sysadmin["name"]])
+        assert result.exit_code == 0, result.output
+        source = helpers.call_action("harvest_source_show", id="springfield-contracts-export")
+        assert json.loads(source["config"])["mapping"] == CHICAGO_MAPPING
+        report = run_job(source["id"], sysadmin["name"])
+        assert [e for e in report["gather_errors"] if not e["message"].startswith("Warning")] == []
+        assert report["stats"].get("added") == processes()["count"] > 0

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
 
 from ckanext.procurement.demo import DemoServer, PurchasingSystem
+from ckanext.procurement.ocds.schema import PACKAGED_SCHEMA_DIR
 
 START = "2025-06-01"
-SCHEMA_DIR = Path(os.environ.get("OCDS_SCHEMA_DIR", "/work/shared/ocds/schema-1.1.5"))
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +32,10 @@ def server():
 
 @pytest.fixture(scope="session")
 def schema_dir() -> Path:
-    if not (SCHEMA_DIR / "release-schema.json").exists():
-        pytest.skip(f"OCDS schema not found at {SCHEMA_DIR} (set OCDS_SCHEMA_DIR)")
-    return SCHEMA_DIR
+    """The OCDS 1.1.5 schemas and codelists shipped with the package."""
+    if not (PACKAGED_SCHEMA_DIR / "release-schema.json").is_file():
+        pytest.fail(f"the packaged OCDS schema is missing from {PACKAGED_SCHEMA_DIR}")
+    return PACKAGED_SCHEMA_DIR
 
 
 @pytest.fixture(scope="session")

@@ -1,42 +1,36 @@
-"""Fixtures for the OCDS unit tests: real example data from the shared directory.
+"""Fixtures for the OCDS unit tests: the official examples in tests/data/ocds and
+the release schema shipped with the package.
 
-These tests are pure Python (no CKAN). The shared data is found at $PROCUREMENT_SHARED_DIR,
-else at ``<repo root>/../shared``.
+These tests are pure Python (no CKAN). Missing data is a failure, never a skip.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from ckanext.procurement.ocds import load_release_schema
+from ckanext.procurement.tests.conftest import EXAMPLES_DIR as EXAMPLES
+from ckanext.procurement.tests.conftest import SCHEMA_PATH
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
-SHARED_DIR = Path(os.environ.get("PROCUREMENT_SHARED_DIR", REPO_ROOT.parent / "shared"))
-OCDS_DIR = SHARED_DIR / "ocds"
-SCHEMA_PATH = OCDS_DIR / "schema-1.1.5" / "release-schema.json"
-EXAMPLES = OCDS_DIR / "examples"
 FICTIONAL_OCID = "ocds-213czf-000-00001"
 
 
 def example_files(pattern: str) -> list[Path]:
-    """Example files matching a glob under examples/ (empty if the shared data is missing)."""
-    return sorted(EXAMPLES.glob(pattern))
+    """Example files matching a glob under tests/data/ocds; none is an error (tests are parametrized with them)."""
+    found = sorted(EXAMPLES.glob(pattern))
+    if not found:
+        raise FileNotFoundError(f"no OCDS example matches {pattern!r} in {EXAMPLES}")
+    return found
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
+def schema_path() -> Path:
     if not SCHEMA_PATH.is_file():
-        pytest.skip(f"shared OCDS data not found in {SHARED_DIR} (set PROCUREMENT_SHARED_DIR)")
-    return SHARED_DIR
-
-
-@pytest.fixture(scope="session")
-def schema_path(shared_dir) -> Path:
+        pytest.fail(f"the packaged OCDS release schema is missing: {SCHEMA_PATH}")
     return SCHEMA_PATH
 
 
@@ -46,7 +40,7 @@ def schema(schema_path) -> dict:
 
 
 @pytest.fixture(scope="session")
-def _fictional_releases(shared_dir) -> list[dict]:
+def _fictional_releases(examples_dir) -> list[dict]:
     releases = []
     for path in sorted((EXAMPLES / "fictional").glob(f"{FICTIONAL_OCID}-0[0-9]-*.json")):
         releases.extend(json.loads(path.read_text())["releases"])
@@ -61,12 +55,12 @@ def fictional_releases(_fictional_releases) -> list[dict]:
 
 
 @pytest.fixture
-def fictional_package_paths(shared_dir) -> list[Path]:
+def fictional_package_paths(examples_dir) -> list[Path]:
     return sorted((EXAMPLES / "fictional").glob(f"{FICTIONAL_OCID}-0[0-9]-*.json"))
 
 
 @pytest.fixture
-def fictional_record_package(shared_dir) -> dict:
+def fictional_record_package(examples_dir) -> dict:
     """The shipped record package: linked releases plus the compiled release."""
     return json.loads((EXAMPLES / "fictional" / f"{FICTIONAL_OCID}.json").read_text())
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import ocdsmerge
 import pytest
 
+from ckanext.procurement.demo.mapping import CHICAGO_MAPPING
 from ckanext.procurement.ocds.flat import (
-    DEFAULT_CHICAGO_MAPPING,
     FlatConverter,
     FlatFileError,
     FlatMapping,
@@ -28,8 +28,7 @@ from ckanext.procurement.ocds.flat import (
 from ckanext.procurement.ocds.compile import compile_releases
 from ckanext.procurement.ocds.parse import Problem
 
-# The release schema comes from conftest's `schema` fixture ($PROCUREMENT_SHARED_DIR, else
-# <repo root>/../shared); the tests that need it are skipped without it.
+# The release schema comes from conftest's `schema` fixture (the copy shipped with the package).
 DATA = Path(__file__).parent / "data" / "flat"
 
 CHICAGO_HEADER = ("purchase_order_number,revision_number,specification_number,purchase_order_description,department,"
@@ -39,7 +38,7 @@ CHICAGO_HEADER = ("purchase_order_number,revision_number,specification_number,pu
 
 @pytest.fixture(scope="module")
 def chicago():
-    return FlatMapping.from_config(DEFAULT_CHICAGO_MAPPING)
+    return FlatMapping.from_config(CHICAGO_MAPPING)
 
 
 def convert_file(path, mapping, **kwargs):
@@ -239,7 +238,8 @@ class TestChicagoExport:
         assert paths == ["contracts/0/documents/0/url", "contracts/0/period/startDate", "tender/procurementMethod"]
 
     def test_releases_are_valid_against_the_schema(self, results, schema):
-        jsonschema = pytest.importorskip("jsonschema")
+        import jsonschema
+
         validator = jsonschema.Draft4Validator(schema)
         for release, _ in results:
             if release["id"] == "ocds-demo01-1002-0":
@@ -360,7 +360,8 @@ def test_read_rows_numbers_rows_like_a_spreadsheet():
 
 
 def test_xlsx_with_native_cells(tmp_path, chicago):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
+
     workbook = openpyxl.Workbook()
     notes = workbook.active
     notes.title = "Notes"
@@ -377,7 +378,7 @@ def test_xlsx_with_native_cells(tmp_path, chicago):
     path = tmp_path / "contracts.xlsx"
     workbook.save(path)
 
-    mapping = FlatMapping.from_config({**DEFAULT_CHICAGO_MAPPING, "sheet": "Contracts"})
+    mapping = FlatMapping.from_config({**CHICAGO_MAPPING, "sheet": "Contracts"})
     results = convert_file(path, mapping)
     original, amendment = (r for r, _ in results)
     assert original["id"] == "ocds-demo01-2001-0"
@@ -696,10 +697,10 @@ def test_config_errors_name_the_key(change, key, message):
 
 
 def test_every_config_key_is_known():
-    assert set(DEFAULT_CHICAGO_MAPPING) <= set(FlatMapping.CONFIG_KEYS)
+    assert set(CHICAGO_MAPPING) <= set(FlatMapping.CONFIG_KEYS)
     with pytest.raises(MappingError, match="expected one of: columns, ocid"):
-        FlatMapping.from_config({**DEFAULT_CHICAGO_MAPPING, "sheets": "x"})
-    assert FlatMapping.from_config(copy.deepcopy(DEFAULT_CHICAGO_MAPPING)).rows_are == "modification"
+        FlatMapping.from_config({**CHICAGO_MAPPING, "sheets": "x"})
+    assert FlatMapping.from_config(copy.deepcopy(CHICAGO_MAPPING)).rows_are == "modification"
 
 
 def test_missing_columns_are_reported_when_the_header_is_read():

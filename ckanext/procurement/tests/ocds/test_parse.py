@@ -106,8 +106,8 @@ def test_record_package_with_embedded_releases(fictional_releases, fictional_com
     assert reader.warnings == []
 
 
-def test_record_package_with_linked_releases_falls_back_to_compiled(shared_dir, fictional_compiled):
-    path = shared_dir / "ocds" / "examples" / "fictional" / f"{FICTIONAL_OCID}.json"
+def test_record_package_with_linked_releases_falls_back_to_compiled(examples_dir, fictional_compiled):
+    path = examples_dir / "fictional" / f"{FICTIONAL_OCID}.json"
     with path.open("rb") as f:
         reader = FeedReader(f)
         items = list(reader.releases())
@@ -333,7 +333,7 @@ def test_not_an_object():
     assert [(p.severity, p.path) for p in problems] == [("error", "3")]
 
 
-def test_extra_keys_are_kept(shared_dir):
+def test_extra_keys_are_kept():
     path = example_files("colombia/releases/ocds-k50g02-16-12-5280389-*.json")[0]
     release = json.loads(path.read_text())
     normalized, problems = normalize_release(release)
@@ -344,7 +344,7 @@ def test_extra_keys_are_kept(shared_dir):
     assert normalized == release
 
 
-def test_ocds_10_release_is_upgraded(shared_dir):
+def test_ocds_10_release_is_upgraded():
     # Canada's pilot data: no version, no parties, a full organization as buyer, `amendment`.
     path = example_files("canada-buyandsell/releases/ocds-34a6hz-01B68-160244001CZ-*.json")[0]
     release = json.loads(path.read_text())

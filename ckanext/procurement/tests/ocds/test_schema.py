@@ -7,7 +7,7 @@ import json
 import ocdsmerge
 import pytest
 
-from ckanext.procurement.ocds import SchemaError, codelist, get_merger, load_release_schema
+from ckanext.procurement.ocds import PACKAGED_SCHEMA, SchemaError, codelist, get_merger, load_release_schema
 from ckanext.procurement.ocds import schema as schema_module
 
 
@@ -105,3 +105,18 @@ def test_codelist(schema_path):
     assert codelist(str(schema_path), "awardStatus.csv")["pending"] == "Pending"
     assert codelist(str(schema_path), "noSuchCodelist") == {}
     assert codelist("https://example.com/release-schema.json", "tenderStatus") == {}
+
+
+def test_the_packaged_schema_is_read_without_network(monkeypatch, fresh_memo):
+    import requests
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the packaged schema must not be downloaded")
+
+    monkeypatch.setattr(requests, "get", no_network)
+    schema = load_release_schema(PACKAGED_SCHEMA, cache_dir=None)
+    assert schema["id"] == "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
+    assert set(codelist(PACKAGED_SCHEMA, "method")) == {"open", "selective", "limited", "direct"}
+    # shipped with its license notice (Apache-2.0)
+    notice = (schema_module.PACKAGED_SCHEMA_DIR / "LICENSE").read_text()
+    assert "Open Contracting Partnership" in notice and "Apache License" in notice
