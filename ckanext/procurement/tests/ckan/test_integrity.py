@@ -71,10 +71,12 @@ def _api(app, user: dict, action: str, body: bytes | dict):
 
 def test_releases_of_two_ocids_are_refused_naming_them(people):
     a = people["a"]
-    with pytest.raises(tk.ValidationError) as error:
-        _save(a, people["org_a"]["id"], [release("ocds-abc123-1", title="One"), release("ocds-abc123-2", title="Two")])
-    text = json.dumps(error.value.error_dict)
-    assert "ocds-abc123-1" in text and "ocds-abc123-2" in text
+    one, two = release("ocds-abc123-1", title="One"), release("ocds-abc123-2", title="Two")
+    for releases in ([one, two], [one, dict(two, id=one["id"])]):  # even when one release would replace the other
+        with pytest.raises(tk.ValidationError) as error:
+            _save(a, people["org_a"]["id"], releases)
+        text = json.dumps(error.value.error_dict)
+        assert "ocds-abc123-1" in text and "ocds-abc123-2" in text
     assert processes()["count"] == 0
 
 
@@ -108,10 +110,12 @@ def test_an_editor_cannot_move_a_process_to_an_organization_they_dont_publish_fo
 def test_over_http_the_refusals_are_clear_errors(app, people):
     a, b = people["a"], people["b"]
     _save(a, people["org_a"]["id"], [release("ocds-abc123-7", title="Snow clearing")])
-    two = {"owner_org": people["org_b"]["id"], "releases": [release("ocds-abc123-9", title="Mine"), release("ocds-abc123-7", title="Theirs")]}
+    theirs = release("ocds-abc123-7", title="Theirs", date="2025-01-01T00:00:00Z")
+    two = {"owner_org": people["org_b"]["id"], "releases": [dict(release("ocds-abc123-9", title="Mine"), id=theirs["id"]), theirs]}
     response = _api(app, b, "procurement_process_save", two)
     assert response.status_code == 409  # CKAN's status for a ValidationError
     assert "ocds-abc123-9" in response.get_data(as_text=True) and "ocds-abc123-7" in response.get_data(as_text=True)
+    assert helpers.call_action("package_show", id="ocds-abc123-7")["owner_org"] == people["org_a"]["id"]
     response = _api(app, b, "procurement_process_save", {"owner_org": people["org_b"]["id"], "releases": [release("ocds-abc123-7", title="Theirs")]})
     assert response.status_code == 403
 
