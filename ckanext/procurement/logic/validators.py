@@ -193,7 +193,7 @@ def procurement_unique_ocid(key, data, errors, context):
         return
     other = identity.other_package_with_ocid(ocid, _own_id(data, context))
     if other is not None:
-        errors[key].append(_("ocid {ocid!r} already has a dataset: {name}").format(ocid=ocid, name=other.name))
+        errors[key].append(_("ocid {ocid!r} already has a dataset").format(ocid=ocid))  # which one may be private
 
 
 def procurement_name_from_ocid(key, data, errors, context):

@@ -318,7 +318,14 @@ def test_odd_published_values_are_kept_and_reported(app, people):
     record = helpers.call_action("procurement_record_show", id="ocds-abc123-m")
     assert record["compiledRelease"]["tender"]["value"] == {"amount": "125000", "currency": "mdl"}
     page = app.get(f"/contracting-process/{shown['name']}")
-    assert page.status_code == 200 and "mdl" in page.get_data(as_text=True).lower()
+    assert page.status_code == 200 and "120,000.00 LEI" in page.get_data(as_text=True)  # digits, then the code
+    # a coordinator editing the process sends the publisher's values back: they stay
+    patched = helpers.call_action("package_patch", context={"user": a["name"]}, id=shown["id"], notes="Checked")
+    assert patched["currency"] == "Lei" and patched["notes"] == "Checked"
+    # what a person types is still checked
+    with pytest.raises(tk.ValidationError) as error:
+        helpers.call_action("package_patch", context={"user": a["name"]}, id=shown["id"], currency="dollars")
+    assert "ISO 4217" in str(error.value.error_dict["currency"])
 
 
 def test_odd_published_values_in_a_harvest(sysadmin, organization, feed, queues):
