@@ -75,6 +75,10 @@ def procurement_process_save(context, data_dict):
     if record is not None and source_id and record.harvest_source_id and record.harvest_source_id != source_id \
             and package is not None and package.state == "active":
         raise tk.ValidationError({"ocid": [tk._("ocid {ocid!r} is already published by another harvest source ({source})").format(ocid=ocid, source=record.harvest_source_id)]})
+    if source_id and package is not None and not (record is not None and record.harvest_source_id == source_id) \
+            and package.owner_org != _organization_id(data["owner_org"]):
+        # harvests run unchecked (as the site user): a source never takes another organization's process
+        raise tk.ValidationError({"ocid": [tk._("ocid {ocid!r} is a process of another organization, not of this harvest source's").format(ocid=ocid)]})
     unchanged = record is not None and record.releases_hash == prepared.releases_hash
     if package is not None and package.state == "active" and unchanged and not data.get("force"):
         shown = {"id": package.id} if context.get("return_id_only") else _show(context, package.id)
@@ -152,6 +156,11 @@ def _unknown_codes(fields: dict[str, Any], ocid: str) -> list[parse.Problem]:
         for key, (codelist, path) in CODE_FIELDS.items()
         if isinstance(fields.get(key), str) and fields[key] and fields[key] not in labels.CODELISTS[codelist]
     ]
+
+
+def _organization_id(name_or_id: str) -> str | None:
+    group = model.Group.get(name_or_id)
+    return group.id if group is not None else None
 
 
 def _check_shape(data_dict) -> None:

@@ -120,6 +120,22 @@ def test_over_http_the_refusals_are_clear_errors(app, people):
     assert response.status_code == 403
 
 
+def test_a_harvest_source_of_another_organization_does_not_take_a_process(people, sysadmin, feed, queues):
+    a = people["a"]
+    saved = _save(a, people["org_a"]["id"], [release("ocds-abc123-7", title="Snow clearing")])["package"]
+    # B's editor points a source of B at a feed holding A's ocid; harvests run as the site user
+    body = json.dumps({"releases": [release("ocds-abc123-7", title="Hijacked", date="2025-01-01T00:00:00Z"),
+                                    release("ocds-abc123-b1", title="B's own")]}).encode()
+    source = create_source(sysadmin["name"], people["org_b"]["id"], feed.route("/feed.json", Reply(body)))
+    report = run_job(source["id"], sysadmin["name"])
+    assert report["stats"].get("added") == 1
+    errors = " ".join(e["message"] for o in report["object_errors"].values() for e in o["errors"])
+    assert "'ocds-abc123-7' is a process of another organization" in errors
+    after = helpers.call_action("package_show", id=saved["id"])
+    assert after["owner_org"] == people["org_a"]["id"] and after["title"] == "Snow clearing"
+    assert helpers.call_action("package_show", id="ocds-abc123-b1")["owner_org"] == people["org_b"]["id"]
+
+
 # --- found by the exact ocid, never by the derived name --------------------------------------------
 
 def test_ocids_that_derive_the_same_name_are_four_processes(people):
