@@ -1,5 +1,9 @@
-"""Dataset names derived from ocids: stable, so a withdrawn process that
-reappears in a later harvest gets its old dataset (and URL) back."""
+"""Dataset names derived from ocids, readable and stable across runs.
+
+A name is only ever given to a new dataset, never used to find one: ocids
+that differ in case or punctuation derive the same name, so processes are
+found by their exact ocid (`ckanext.procurement.identity`).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -22,3 +26,15 @@ def name_from_ocid(ocid: str) -> str:
         digest = hashlib.sha1(ocid.encode("utf-8")).hexdigest()[:10]
         name = f"{name[: MAX_NAME_LENGTH - 11]}-{digest}"
     return name
+
+
+def disambiguated_name(ocid: str, attempt: int = 0) -> str:
+    """The derived name plus a short hash of the exact ocid, for when the derived name is taken.
+
+    `ocds-abc123-1/2` and `ocds-abc123-1.2` both derive `ocds-abc123-1-2`;
+    the second process to arrive gets `ocds-abc123-1-2-<8 hex>`, the same
+    on every run. `attempt` (if even that name is taken) adds a counter.
+    """
+    digest = hashlib.sha1(ocid.encode("utf-8")).hexdigest()[:8]
+    suffix = f"-{digest}" + (f"-{attempt}" if attempt else "")
+    return name_from_ocid(ocid)[: MAX_NAME_LENGTH - len(suffix)].rstrip("-") + suffix

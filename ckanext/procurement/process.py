@@ -29,22 +29,24 @@ def prepare(releases: list[dict], redact_paths: list[str]) -> Prepared:
     ones, de-duplicate by release id (a later copy wins), and redact."""
     usable: dict[str, dict] = {}
     problems: list[parse.Problem] = []
+    ocids: list[str] = []  # of every release, before de-duplication can drop one
     for index, release in enumerate(releases):
         normalized, found = parse.normalize_release(release, f"releases/{index}")
         problems.extend(found)
         if any(p.severity == "error" for p in found):
             continue
+        if normalized["ocid"] not in ocids:
+            ocids.append(normalized["ocid"])
         key = str(normalized.get("id") or f"#{index}")
         usable.pop(key, None)
         usable[key] = normalized
     paths = sorted(set(redact_paths))
     redacted, withheld = redact_releases(list(usable.values()), paths)
-    ocids = sorted({r.get("ocid") for r in redacted})
     errors = [p for p in problems if p.severity == "error"]
     if len(ocids) > 1:
         errors.append(parse.Problem(
             severity="error", path="releases/ocid",
-            message="all releases must belong to one contracting process, found " + ", ".join(map(str, ocids[:5])),
+            message="all releases must belong to one contracting process, found " + ", ".join(map(repr, ocids[:5])),
         ))
     digest = ocds_compile.releases_hash(redacted + [{"redact_paths": paths}])
     return Prepared(ocids[0] if ocids else "", redacted, withheld, digest, problems, errors)

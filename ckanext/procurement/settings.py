@@ -8,6 +8,7 @@ import tempfile
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement.ocds import derive, schema as ocds_schema
+from ckanext.procurement.ocds.redact import identifying_paths
 
 
 def cache_dir() -> str:
@@ -35,7 +36,14 @@ def default_license() -> str:
 
 
 def redact_paths() -> list[str]:
-    return list(tk.config.get("ckanext.procurement.redact_paths") or [])
+    """The site-wide redaction policy; a policy that would withhold what identifies
+    a release (ocid, id) is a configuration error, named, never applied."""
+    paths = list(tk.config.get("ckanext.procurement.redact_paths") or [])
+    forbidden = identifying_paths(paths)
+    if forbidden:
+        raise tk.ValidationError({"ckanext.procurement.redact_paths": [
+            tk._("{path!r} can't be withheld: ocid and id identify a release; fix the site setting").format(path=forbidden[0])]})
+    return paths
 
 
 def redact_reason() -> str:

@@ -18,6 +18,7 @@ from ckan.common import request
 
 from ckanext.procurement import labels
 from ckanext.procurement.dataset import DATASET_TYPE
+from ckanext.procurement.ocds.depth import MAX_DEPTH, json_deeper_than
 from ckanext.procurement.search import OPEN_FOR_BIDS_FQ
 
 procurement = Blueprint("procurement", __name__)
@@ -128,8 +129,12 @@ def atom_feed(datasets: list[dict[str, Any]], filters: dict[str, str]) -> bytes:
 
 def record_download(id: str):
     """The process's OCDS record as a JSON file."""
+    import ckan.model as model
+
+    # the page's dataset (by name or id) decides: another process's ocid may equal this name
+    package = model.Package.get(id)
     try:
-        record = tk.get_action("procurement_record_show")(_context(), {"id": id})
+        record = tk.get_action("procurement_record_show")(_context(), {"id": package.id if package else id})
     except (tk.ObjectNotFound, tk.NotAuthorized):
         return tk.abort(404, tk._("Contracting process not found"))
     body = json.dumps(
@@ -143,6 +148,27 @@ def record_download(id: str):
 
 def _filename(ocid: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in ocid)
+
+
+PROCUREMENT_ACTIONS = ("procurement_process_save", "procurement_record_show")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@procurement.before_app_request
+def refuse_too_deep_json():
+    """CKAN parses an action's JSON body with Python's json module, which recurses and
+    fails (RecursionError, a 500) about a thousand levels deep: a body nested deeper
+    than any release can be is refused with a 400 before it is parsed."""
+    action = request.path.rstrip("/").rsplit("/", 1)[-1]
+    if request.method != "POST" or action not in PROCUREMENT_ACTIONS or "/action/" not in request.path \
+            or request.mimetype in FORM_TYPES:
+        return None
+    limit = MAX_DEPTH + 2  # the body, its releases list, then each release
+    if not json_deeper_than(request.get_data(cache=True), limit):
+        return None
+    message = tk._("JSON Error: the request body is nested more than {limit} levels deep").format(limit=limit)
+    body = {"success": False, "error": {"__type": "Bad request", "message": message}}
+    return Response(json.dumps(body), status=400, mimetype="application/json")
 
 
 procurement.add_url_rule("/opportunities", view_func=opportunities)

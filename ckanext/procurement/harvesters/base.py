@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 
-from ckanext.procurement import licenses, naming, process, settings
+from ckanext.procurement import identity, licenses, process, settings
 from ckanext.procurement.harvesters.config import (
     ENV_PREFIX, SECRET_PREFIX, ConfigError, SourceConfig, parse_config, resolve_auth_header,
 )
@@ -170,6 +170,11 @@ class ProcurementHarvester(HarvesterBase):
         except ConfigError as error:
             self._save_gather_error(f"Invalid source configuration: {error}", harvest_job)
             return None
+        try:
+            settings.redact_paths()  # a broken site policy stops the run before anything changes
+        except tk.ValidationError as error:
+            self._save_gather_error(f"Invalid site configuration: {_format_errors(error.error_dict)}", harvest_job)
+            return None
         since = self.incremental_since(harvest_job, config)
         log.info("Gathering %s (%s listing) from %s", source.title or source.id, f"incremental since {since}" if since else "full", source.url)
 
@@ -300,7 +305,7 @@ class ProcurementHarvester(HarvesterBase):
             return self._withdraw(harvest_object, context)
 
         config, owner_org = self._job_settings(harvest_object)
-        existing = model.Package.by_name(naming.name_from_ocid(ocid))
+        existing = identity.package_for_ocid(ocid)  # by the exact ocid, never by the derived name
         package_id = existing.id if existing is not None else str(uuid.uuid4())
         # linked before the dataset is saved, so ckanext-harvest indexes it with its source;
         # a new dataset has no earlier object to demote (purging a dataset deletes its objects)

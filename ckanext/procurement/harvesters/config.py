@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ckanext.procurement.ocds.parse import FORMATS
+from ckanext.procurement.ocds.redact import identifying_paths
 
 PUBLISH_CHOICES = ("immediately", "after_review")
 SECRET_PREFIX = "secret:"
@@ -119,6 +120,9 @@ def parse_config(text: str | None, allowed: dict[str, str], formats: tuple[str, 
         config.ocid_prefixes = _string_list("ocid_prefixes", raw["ocid_prefixes"])
     if "redact_paths" in raw:
         config.redact_paths = _string_list("redact_paths", raw["redact_paths"])
+        forbidden = identifying_paths(config.redact_paths)
+        if forbidden:
+            raise ConfigError("redact_paths", f"{forbidden[0]!r} can't be withheld: ocid and id identify a release")
     if "redaction_reason" in raw:
         if not isinstance(raw["redaction_reason"], str):
             raise ConfigError("redaction_reason", "must be a string")

@@ -14,8 +14,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import dataset as process_dataset
-from ckanext.procurement import naming, process, settings
-from ckanext.procurement.logic import schema
+from ckanext.procurement import identity, labels, process, settings
+from ckanext.procurement.logic import schema, validators
 from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.ocds import compile as ocds_compile
 from ckanext.procurement.ocds import derive, parse
@@ -53,6 +53,7 @@ def procurement_process_save(context, data_dict):
     :returns: ``{"status": "created"|"updated"|"restored"|"unchanged", "package": dataset, "problems": [...]}``;
         with ``return_id_only`` in the context (as for ``package_create``), ``package`` is just ``{"id": ...}``
     """
+    _check_shape(data_dict)
     tk.check_access("procurement_process_save", context, data_dict)
     data, errors = tk.navl_validate(dict(data_dict, releases=None), schema.process_save_schema(), context)
     release_errors = schema.releases_errors(data_dict.get("releases"))
@@ -68,11 +69,8 @@ def procurement_process_save(context, data_dict):
         messages = [str(p) for p in prepared.errors] or [tk._("No usable release")]
         raise tk.ValidationError({"releases": messages})
     ocid, problems = prepared.ocid, prepared.problems
-    name = naming.name_from_ocid(ocid)
 
-    package = model.Package.by_name(name)
-    if package is not None and package.type != process_dataset.DATASET_TYPE:
-        raise tk.ValidationError({"ocid": [tk._("The dataset name {name!r} of ocid {ocid!r} is taken by a dataset of another type").format(name=name, ocid=ocid)]})
+    package = identity.package_for_ocid(ocid)  # by the exact ocid: derived names can collide
     if package is not None and data.get("id") and data["id"] != package.id:
         raise tk.ValidationError({"id": [tk._("ocid {ocid!r} already has a dataset, with id {id}").format(ocid=ocid, id=package.id)]})
     record = ProcurementRecord.get(ocid)
@@ -80,6 +78,10 @@ def procurement_process_save(context, data_dict):
     if record is not None and source_id and record.harvest_source_id and record.harvest_source_id != source_id \
             and package is not None and package.state == "active":
         raise tk.ValidationError({"ocid": [tk._("ocid {ocid!r} is already published by another harvest source ({source})").format(ocid=ocid, source=record.harvest_source_id)]})
+    if source_id and package is not None and not (record is not None and record.harvest_source_id == source_id) \
+            and package.owner_org != _organization_id(data["owner_org"]):
+        # harvests run unchecked (as the site user): a source never takes another organization's process
+        raise tk.ValidationError({"ocid": [tk._("ocid {ocid!r} is a process of another organization, not of this harvest source's").format(ocid=ocid)]})
     unchanged = record is not None and record.releases_hash == prepared.releases_hash
     if package is not None and package.state == "active" and unchanged and not data.get("force"):
         shown = {"id": package.id} if context.get("return_id_only") else _show(context, package.id)
@@ -101,12 +103,13 @@ def procurement_process_save(context, data_dict):
     fields["withheld_reason"] = (data.get("redaction_reason") or settings.redact_reason()) if withheld else ""
     fields["owner_org"] = data["owner_org"]
     license_id = data.get("license_id") or settings.default_license()
+    fields["name"] = package.name if package is not None else identity.name_for_process(ocid, data.get("id"))
 
     # The record joins the session first, so the package action's own commit
     # stores dataset and record together: one transaction, and the dataset is
     # indexed before package_show and the activity stream read it (from the index).
     action_context = {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj"),  # looked up once
-                      "ignore_auth": True, "model": model, "session": model.Session,
+                      "ignore_auth": True, "model": model, "session": model.Session, validators.PUBLISHED_VALUES: True,
                       "return_id_only": context.get("return_id_only", False)}
     if package is None:
         fields["id"] = data.get("id") or str(uuid.uuid4())
@@ -122,6 +125,7 @@ def procurement_process_save(context, data_dict):
         fields["license_id"] = fields.get("license_id") or license_id  # a coordinator's choice survives
         action, status = "package_update", "restored" if package.state != "active" else "updated"
 
+    problems.extend(_unknown_codes(fields, ocid))
     for document in skipped:
         problems.append(parse.Problem(
             severity="warning",
@@ -139,6 +143,44 @@ def procurement_process_save(context, data_dict):
     if isinstance(result, str):
         result = {"id": result}
     return {"status": status, "package": result, "problems": [p.as_dict() for p in problems]}
+
+
+# dataset fields holding a code of a closed OCDS codelist: (codelist, OCDS path)
+CODE_FIELDS = {
+    "tender_status": ("tenderStatus", "tender/status"),
+    "award_status": ("awardStatus", "awards/status"),
+    "contract_status": ("contractStatus", "contracts/status"),
+    "procurement_method": ("method", "tender/procurementMethod"),
+    "main_category": ("procurementCategory", "tender/mainProcurementCategory"),
+}
+
+
+def _unknown_codes(fields: dict[str, Any], ocid: str) -> list[parse.Problem]:
+    """Codes outside their codelist are kept as published, and said."""
+    return [
+        parse.Problem("warning", f"{fields[key]!r} is not a code of the OCDS {codelist} codelist; kept as published", path, ocid)
+        for key, (codelist, path) in CODE_FIELDS.items()
+        if isinstance(fields.get(key), str) and fields[key] and fields[key] not in labels.CODELISTS[codelist]
+    ]
+
+
+def _organization_id(name_or_id: str) -> str | None:
+    group = model.Group.get(name_or_id)
+    return group.id if group is not None else None
+
+
+def _check_shape(data_dict) -> None:
+    """What the auth function relies on, checked before it runs: no input too deep
+    to handle, and the releases of one ocid (a decoy first release of another ocid
+    must not decide whose process this is)."""
+    too_deep = schema.too_deep_errors(data_dict)
+    if too_deep:
+        raise tk.ValidationError(too_deep)
+    ocids = schema.releases_ocids(data_dict.get("releases"))
+    if len(ocids) > 1:
+        raise tk.ValidationError({"releases": [
+            tk._("All releases must belong to one contracting process (one ocid); found {ocids}").format(
+                ocids=", ".join(repr(ocid) for ocid in ocids[:10]) + (" ..." if len(ocids) > 10 else ""))]})
 
 
 def _show(context, package_id: str) -> dict[str, Any]:
@@ -173,9 +215,9 @@ def procurement_record_show(context, data_dict):
         raise tk.ValidationError(errors)
     tk.check_access("procurement_record_show", context, data)
     identifier = data["id"]
-    record = ProcurementRecord.get(identifier)
+    record = ProcurementRecord.get(identifier)  # the exact ocid, never the name derived from it
     if record is None:
-        package = model.Package.get(identifier) or model.Package.get(naming.name_from_ocid(identifier))
+        package = model.Package.get(identifier)
         record = ProcurementRecord.by_package(package.id) if package else None
     if record is None:
         raise tk.ObjectNotFound(tk._("No contracting process with ocid or name {id!r}").format(id=identifier))

@@ -4,16 +4,31 @@ from __future__ import annotations
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.procurement import naming
+from ckanext.procurement import identity
+from ckanext.procurement.logic.schema import releases_ocids
 
 
 def procurement_process_save(context, data_dict):
-    ocid = _first_ocid(data_dict)
-    if ocid:
-        existing = model.Package.by_name(naming.name_from_ocid(ocid))
-        if existing:
-            return _check("package_update", context, {"id": existing.id})
-    return _check("package_create", context, {"owner_org": data_dict.get("owner_org"), "type": "contracting-process"})
+    """Checked against what is stored: the dataset of every ocid sent (found by its
+    exact ocid) must be one the user may update, and the organization asked for one
+    the user may publish in, so a process is neither changed nor moved by an outsider."""
+    owner_org = data_dict.get("owner_org")
+    target = model.Group.get(owner_org) if isinstance(owner_org, str) and owner_org else None
+    stays = True  # every process sent exists and stays in its organization
+    ocids = releases_ocids(data_dict.get("releases"))
+    for ocid in ocids:
+        existing = identity.package_for_ocid(ocid)
+        if existing is None:
+            stays = False
+            continue
+        allowed = _check("package_update", context, {"id": existing.id})
+        if not allowed["success"]:
+            return allowed
+        stays = stays and target is not None and existing.owner_org == target.id
+    if ocids and stays:
+        return {"success": True}
+    # a new process, or one moving to another organization: the user must publish there
+    return _check("package_create", context, {"owner_org": target.id if target else None, "type": "contracting-process"})
 
 
 @tk.auth_allow_anonymous_access
@@ -28,13 +43,6 @@ def _check(action, context, data_dict):
         return {"success": True}
     except tk.NotAuthorized:
         return {"success": False, "msg": tk._("Not authorized to publish contracting processes for this organization")}
-
-
-def _first_ocid(data_dict):
-    releases = data_dict.get("releases")
-    if isinstance(releases, list) and releases and isinstance(releases[0], dict):
-        return releases[0].get("ocid")
-    return None
 
 
 def get_auth_functions():

@@ -5,6 +5,9 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.procurement.ocds.depth import MAX_DEPTH, deeper_than
+from ckanext.procurement.ocds.redact import identifying_paths
+
 
 def _list_of_strings(value: Any, context: dict) -> list[str]:
     if isinstance(value, str):
@@ -12,6 +15,18 @@ def _list_of_strings(value: Any, context: dict) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise tk.Invalid(tk._("Expected a list of OCDS paths"))
     return [item.strip() for item in value if item.strip()]
+
+
+def _redact_paths(value: Any, context: dict) -> list[str]:
+    paths = _list_of_strings(value, context)
+    forbidden = identifying_paths(paths)
+    if forbidden:
+        raise tk.Invalid(identifying_paths_message(forbidden[0]))
+    return paths
+
+
+def identifying_paths_message(path: str) -> str:
+    return tk._("{path!r} can't be withheld: ocid and id identify a release").format(path=path)
 
 
 def releases_errors(value: Any) -> list[str]:
@@ -24,13 +39,38 @@ def releases_errors(value: Any) -> list[str]:
     ]
 
 
+def too_deep_errors(data_dict: dict) -> dict[str, list[str]]:
+    """Values nested deeper than any OCDS data is, which the recursive steps after
+    this (validation, compiling, hashing, storing) can't take: by key, and by release."""
+    message = tk._("nested more than {limit} levels deep").format(limit=MAX_DEPTH)
+    errors = {key: [message] for key, value in data_dict.items() if key != "releases" and deeper_than(value, MAX_DEPTH)}
+    releases = data_dict.get("releases")
+    if isinstance(releases, list):
+        deep = [f"releases/{index}: {message}" for index, item in enumerate(releases) if deeper_than(item, MAX_DEPTH)]
+        if deep:
+            errors["releases"] = deep
+    elif deeper_than(releases, MAX_DEPTH):
+        errors["releases"] = [message]
+    return errors
+
+
+def releases_ocids(releases: Any) -> list[str]:
+    """Every distinct ocid of the releases as sent (before any de-duplication), in order."""
+    ocids: list[str] = []
+    for item in releases if isinstance(releases, list) else []:
+        ocid = item.get("ocid") if isinstance(item, dict) else None
+        if isinstance(ocid, str) and ocid.strip() and ocid.strip() not in ocids:
+            ocids.append(ocid.strip())
+    return ocids
+
+
 @tk.validator_args
 def process_save_schema(not_empty, ignore_missing, boolean_validator, unicode_safe, uuid_validator, procurement_open_license):
     return {
         "id": [ignore_missing, unicode_safe, uuid_validator],
         "owner_org": [not_empty, unicode_safe],
         "private": [ignore_missing, boolean_validator],
-        "redact_paths": [ignore_missing, _list_of_strings],
+        "redact_paths": [ignore_missing, _redact_paths],
         "redaction_reason": [ignore_missing, unicode_safe],
         "harvest_source_id": [ignore_missing, unicode_safe],
         "force": [ignore_missing, boolean_validator],

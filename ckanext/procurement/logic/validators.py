@@ -15,7 +15,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.procurement import licenses, naming, settings
+from ckanext.procurement import identity, licenses, settings
 
 Invalid = tk.Invalid
 missing = tk.missing
@@ -24,6 +24,10 @@ _ = tk._
 OCID_PREFIX_RE = re.compile(r"^ocds-[a-z0-9]{6}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 SAFE_URL_SCHEMES = ("http", "https")
+# set in the context of the package actions procurement_process_save calls: values come from OCDS data
+PUBLISHED_VALUES = "procurement_published_values"
+MAX_CODE_LENGTH = 200  # what a person types
+MAX_PUBLISHED_CODE_LENGTH = 1000  # what a publisher's free text in a code field may be, still a facet Solr takes
 
 # repeating lists: subfield -> (kind, OCDS path) checked as whole lists
 LIST_CHECKS: dict[str, dict[str, tuple[str, str]]] = {
@@ -71,12 +75,14 @@ def parse_amount(value: Any) -> float:
 def procurement_code(field, schema):
     """A codelist value: known codes get labels, unknown ones are kept as published."""
 
-    def validator(value):
+    def validator(key, data, errors, context):
+        value = data.get(key)
         if value is missing or value is None or value == "":
-            return value
-        if not isinstance(value, str) or len(value) > 200:
-            raise Invalid(_("{value!r} is not a code{where}").format(value=value, where=_where(field)))
-        return value.strip()
+            return
+        if isinstance(value, str) and (len(value) <= MAX_CODE_LENGTH or _published(key, value, context)):
+            data[key] = value.strip()
+            return
+        errors[key].append(_("{value!r} is not a code{where}").format(value=value, where=_where(field)))
 
     return validator
 
@@ -130,14 +136,30 @@ def procurement_count(field, schema):
 
 @scheming_validator
 def procurement_currency(field, schema):
-    def validator(value):
+    """An ISO 4217 code; a publisher's other value (`mdl`) is kept as published when it
+    comes from OCDS data (procurement_process_save reports it) or is the stored value."""
+
+    def validator(key, data, errors, context):
+        value = data.get(key)
         if value is missing or value is None or value == "":
-            return value
-        if not isinstance(value, str) or not CURRENCY_RE.match(value.strip()):
-            raise Invalid(_("{value!r} is not an ISO 4217 currency code{where}, e.g. USD").format(value=value, where=_where(field)))
-        return value.strip()
+            return
+        if isinstance(value, str) and (CURRENCY_RE.match(value.strip()) or _published(key, value, context)):
+            data[key] = value.strip()
+            return
+        errors[key].append(_("{value!r} is not an ISO 4217 currency code{where}, e.g. USD").format(value=value, where=_where(field)))
 
     return validator
+
+
+def _published(key, value: str, context) -> bool:
+    """Whether a value a person couldn't enter is a publisher's, to keep: it comes
+    from OCDS releases, or it is the value already stored (a form sending it back)."""
+    if len(value) > MAX_PUBLISHED_CODE_LENGTH:
+        return False
+    if context.get(PUBLISHED_VALUES):
+        return True
+    package = context.get("package")
+    return package is not None and len(key) == 1 and package.extras.get(key[0]) == value
 
 
 def procurement_number_output(value):
@@ -161,33 +183,35 @@ def procurement_ocid(value):
 
 
 def procurement_unique_ocid(key, data, errors, context):
-    """One dataset per ocid: another dataset already holding it is an error."""
-    import ckan.model as model
+    """One dataset per ocid: another dataset already holding exactly this ocid is an error.
 
+    Only the exact ocid counts: `ocds-abc123-X` and `OCDS-ABC123-x` are two
+    processes, even though they derive the same name.
+    """
     ocid = data.get(key)
     if not ocid or errors.get(key):
         return
-    name = naming.name_from_ocid(ocid)
-    package = model.Package.get(name)
-    own_id = data.get(("id",)) or (context.get("package").id if context.get("package") else None)
-    if package and package.id != own_id and package.state != "deleted":
-        existing = package.extras.get("ocid") if hasattr(package, "extras") else None
-        if existing and existing != ocid:
-            errors[key].append(
-                _("ocid {ocid!r} maps to the dataset name {name!r}, already used by ocid {other!r}").format(
-                    ocid=ocid, name=name, other=existing
-                )
-            )
+    other = identity.other_package_with_ocid(ocid, _own_id(data, context))
+    if other is not None:
+        errors[key].append(_("ocid {ocid!r} already has a dataset").format(ocid=ocid))  # which one may be private
 
 
 def procurement_name_from_ocid(key, data, errors, context):
-    """The dataset name is derived from the ocid unless one is given."""
+    """The dataset name is derived from the ocid unless one is given; when another
+    dataset holds the derived name, a short hash of the exact ocid is added."""
     value = data.get(key)
     if value and value is not missing:
         return
     ocid = data.get(("ocid",))
     if ocid and ocid is not missing and isinstance(ocid, str):
-        data[key] = naming.name_from_ocid(ocid)
+        data[key] = identity.name_for_process(ocid.strip(), _own_id(data, context))
+
+
+def _own_id(data, context):
+    own_id = data.get(("id",))
+    if own_id and own_id is not missing:
+        return own_id
+    return context["package"].id if context.get("package") else None
 
 
 def procurement_ocid_prefix(value):

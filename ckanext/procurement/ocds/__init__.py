@@ -7,12 +7,14 @@ function here can be used and tested on plain JSON. The CKAN glue calls:
 - :mod:`.parse` - ``FeedReader`` (streaming, any shape), ``normalize_release``, ``Problem``
 - :mod:`.compile` - ``compile_releases``, ``releases_hash``, ``group_by_ocid``
 - :mod:`.derive` - ``summarize`` (every derived field, documented in ``SUMMARY_FIELDS``)
-- :mod:`.redact` - ``redact``, ``redact_releases``
+- :mod:`.redact` - ``redact``, ``redact_releases``, ``identifying_paths``
+- :mod:`.depth` - ``MAX_DEPTH``, ``deeper_than``, ``json_deeper_than`` (nesting measured without recursion)
 - :mod:`.diff` - ``release_changes`` (what each release changed)
 """
 
 from .compile import compile_releases, group_by_ocid, merge_order, releases_hash, versioned_release
 from .dates import parse_date
+from .depth import MAX_DEPTH, deeper_than, json_deeper_than
 from .derive import (
     DEFAULT_CLASSIFICATION_MAPPING,
     STAGE_LABELS,
@@ -30,7 +32,7 @@ from .derive import (
 from .diff import path_to_str, release_changes
 from .errors import FeedError, OcdsError, SchemaError
 from .parse import FORMATS, FeedReader, Problem, detect_format, normalize_release, ocid_prefix_ok
-from .redact import redact, redact_releases
+from .redact import identifying_paths, redact, redact_releases
 from .schema import DEFAULT_SCHEMA_URL, PACKAGED_SCHEMA, codelist, get_merger, load_release_schema
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "DEFAULT_SCHEMA_URL",
     "PACKAGED_SCHEMA",
     "FORMATS",
+    "MAX_DEPTH",
     "STAGES",
     "STAGE_LABELS",
     "STATUSES",
@@ -52,10 +55,13 @@ __all__ = [
     "SchemaError",
     "codelist",
     "compile_releases",
+    "deeper_than",
     "detect_format",
     "fiscal_year",
     "get_merger",
     "group_by_ocid",
+    "identifying_paths",
+    "json_deeper_than",
     "load_release_schema",
     "merge_order",
     "normalize_release",

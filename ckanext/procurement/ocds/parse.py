@@ -46,6 +46,7 @@ import ijson
 from ijson.common import ObjectBuilder
 
 from .dates import parse_date
+from .depth import MAX_DEPTH, deeper_than
 from .errors import FeedError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -138,6 +139,10 @@ def normalize_release(release: Any, path: str = "", *, package_version: str | No
     """
     if not isinstance(release, dict):
         return release, [Problem("error", f"expected a release object, got {type(release).__name__}", path)]
+    if deeper_than(release, MAX_DEPTH):
+        # checked first: every later step (upgrade, compiling, hashing, storing) recurses
+        ocid = release.get("ocid") if isinstance(release.get("ocid"), str) else None
+        return release, [Problem("error", f"the release is nested more than {MAX_DEPTH} levels deep; it can't be stored", path, ocid)]
 
     out = dict(release)  # shallow copy: we only replace top-level keys, or deep-copy to upgrade
     problems: list[Problem] = []
@@ -155,7 +160,10 @@ def normalize_release(release: Any, path: str = "", *, package_version: str | No
 
     if not isinstance(ocid, str) or not ocid.strip():
         report("error", "the release has no ocid, so it can't be assigned to a contracting process", "ocid")
-    elif not REGISTERED_OCID.match(ocid):
+    elif ocid != ocid.strip():
+        out["ocid"] = ocid = ocid.strip()
+        report("warning", f"the ocid has spaces around it; read as {ocid!r}", "ocid")
+    if isinstance(ocid, str) and ocid.strip() and not REGISTERED_OCID.match(ocid):
         report("warning", f"the ocid {ocid!r} doesn't start with a registered prefix (ocds-xxxxxx-)", "ocid")
 
     if release_id in (None, ""):
@@ -183,7 +191,10 @@ def normalize_release(release: Any, path: str = "", *, package_version: str | No
             report("warning", "OCDS 1.0 data was upgraded to OCDS 1.1", "")
 
     for field, value, expected in _mistyped_values(out):
-        report("warning", f"{value!r} is not {expected}; the value is kept in the record but not used in totals", field)
+        if expected == "an ISO 4217 currency code":
+            report("warning", f"{value!r} is not {expected}; kept as published", field)
+        else:
+            report("warning", f"{value!r} is not {expected}; the value is kept in the record but not used in totals", field)
 
     return out, problems
 
@@ -191,6 +202,7 @@ def normalize_release(release: Any, path: str = "", *, package_version: str | No
 # Where a number is expected: amounts of value objects and the count of tenderers. A
 # publisher's text in these places would otherwise vanish from totals without a word.
 _AMOUNT_PARENTS = frozenset(["value", "amount", "minValue", "maxValue"])
+_ISO_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def _mistyped_values(node: Any, path: tuple = (), parent: str = "") -> Iterator[tuple[str, Any, str]]:
@@ -200,6 +212,8 @@ def _mistyped_values(node: Any, path: tuple = (), parent: str = "") -> Iterator[
             if key == "amount" and parent in _AMOUNT_PARENTS and value is not None and not isinstance(value, dict):
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     yield "/".join(map(str, path + (key,))), value, "a number"
+            elif key == "currency" and value is not None and not (isinstance(value, str) and _ISO_CURRENCY.match(value)):
+                yield "/".join(map(str, path + (key,))), value, "an ISO 4217 currency code"
             elif key == "numberOfTenderers" and value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 yield "/".join(map(str, path + (key,))), value, "a whole number"
             elif isinstance(value, (dict, list)):

@@ -11,6 +11,14 @@ from collections.abc import Iterable
 from typing import Any
 
 
+IDENTIFYING_FIELDS = ("ocid", "id")  # what makes a release a release of one process: never withheld
+
+
+def identifying_paths(paths: Iterable[str]) -> list[str]:
+    """The paths that would remove what identifies a release (its ``ocid`` or ``id``)."""
+    return [path for path in paths if _split(path) in ([field] for field in IDENTIFYING_FIELDS)]
+
+
 def _split(path: str) -> list[str]:
     return [segment for segment in path.strip().strip("/").split("/") if segment]
 

@@ -1,0 +1,58 @@
+"""One ocid, one dataset: which dataset is a contracting process's, and the name a new one gets.
+
+A process is always found by its exact ocid, never by the name derived from
+it (`ocds-abc123-X` and `OCDS-ABC123-x` derive the same name). The
+procurement_record table is the ocid -> dataset map; a withdrawn (deleted)
+dataset keeps its record, so a restored process gets its old dataset and
+name back. A process dataset created without a record (package_create) is
+found by its `ocid` field.
+"""
+from __future__ import annotations
+
+import ckan.model as model
+from ckan.model.package_extra import PackageExtra
+
+from ckanext.procurement import naming
+from ckanext.procurement.dataset import DATASET_TYPE
+from ckanext.procurement.model import ProcurementRecord
+
+MAX_NAME_ATTEMPTS = 20
+
+
+def package_for_ocid(ocid: str) -> model.Package | None:
+    """The dataset of `ocid` (in any state), or None."""
+    if not isinstance(ocid, str) or not ocid:
+        return None
+    record = ProcurementRecord.get(ocid)
+    if record is not None:
+        package = model.Package.get(record.package_id)
+        if package is not None:
+            return package
+    return _packages_with_ocid(ocid).order_by(model.Package.state != "active", model.Package.metadata_created).first()
+
+
+def other_package_with_ocid(ocid: str, own_id: str | None) -> model.Package | None:
+    """A dataset other than `own_id`, not deleted, whose ocid is exactly `ocid`."""
+    query = _packages_with_ocid(ocid).filter(model.Package.state != "deleted")
+    if own_id:
+        query = query.filter(model.Package.id != own_id)
+    return query.first()
+
+
+def name_for_process(ocid: str, own_id: str | None = None) -> str:
+    """The derived name, or, when another dataset (of any type or state) holds it,
+    the derived name with a short hash of the exact ocid."""
+    candidates = [naming.name_from_ocid(ocid)] + [naming.disambiguated_name(ocid, n) for n in range(MAX_NAME_ATTEMPTS)]
+    for name in candidates:
+        holder = model.Package.by_name(name)
+        if holder is None or holder.id == own_id:
+            return name
+    return candidates[-1]  # package_name_validator then says the name is taken
+
+
+def _packages_with_ocid(ocid: str):
+    return (
+        model.Session.query(model.Package)
+        .join(PackageExtra, PackageExtra.package_id == model.Package.id)
+        .filter(PackageExtra.key == "ocid", PackageExtra.value == ocid, model.Package.type == DATASET_TYPE)
+    )

@@ -1,0 +1,48 @@
+"""How deeply JSON is nested, measured without recursion.
+
+Python's json module, ocdsmerge, redaction and hashing all recurse, and
+fail with RecursionError (or worse, a 500) on a value nested a few thousand
+levels deep. Real OCDS data is about ten levels deep; anything deeper than
+:data:`MAX_DEPTH` is refused early, before those steps see it.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import ijson
+
+MAX_DEPTH = 64  # levels of objects and arrays in one release (the release itself is level 1)
+
+
+def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``value`` (decoded JSON) holds objects or arrays nested more than ``limit`` levels."""
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def json_deeper_than(data: bytes, limit: int) -> bool:
+    """Whether the JSON text ``data`` nests objects or arrays more than ``limit`` levels.
+
+    Streams the text with ijson (no recursion, nothing built); invalid JSON is
+    not judged here (the caller's parser reports it).
+    """
+    depth = 0
+    try:
+        for event, _value in ijson.basic_parse(io.BytesIO(data), multiple_values=True):
+            if event in ("start_map", "start_array"):
+                depth += 1
+                if depth > limit:
+                    return True
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+    except ijson.JSONError:
+        return False
+    return False

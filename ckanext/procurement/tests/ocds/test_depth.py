@@ -1,0 +1,54 @@
+"""Nesting limits and identifying paths, on plain JSON."""
+from __future__ import annotations
+
+import json
+
+from ckanext.procurement.naming import disambiguated_name, name_from_ocid
+from ckanext.procurement.ocds import MAX_DEPTH, deeper_than, identifying_paths, json_deeper_than, normalize_release
+
+
+def _nested(levels: int) -> dict:
+    value: dict = {}
+    for level in range(levels - 1):
+        value = [value] if level % 2 else {"x": value}  # objects and arrays both count
+    return value
+
+
+def test_depth_is_measured_without_recursion():
+    assert not deeper_than(_nested(MAX_DEPTH)) and deeper_than(_nested(MAX_DEPTH + 1))
+    assert deeper_than([[[]]], 2) and not deeper_than([[[]]], 3) and not deeper_than("text", 0)
+    very_deep = "[" * 200_000 + "]" * 200_000
+    assert json_deeper_than(very_deep.encode(), MAX_DEPTH)
+    assert not json_deeper_than(json.dumps(_nested(MAX_DEPTH)).encode(), MAX_DEPTH)
+    assert not json_deeper_than(b'{"broken": [', MAX_DEPTH)  # the parser reports invalid JSON, not this
+
+
+def test_a_too_deep_release_is_an_error_naming_it():
+    release = {"ocid": "ocds-213czf-1", "id": "1", "tender": _nested(5000)}
+    _, problems = normalize_release(release, "releases/3")
+    [problem] = problems
+    assert problem.severity == "error" and problem.path == "releases/3" and problem.ocid == "ocds-213czf-1"
+    assert f"{MAX_DEPTH} levels" in problem.message
+
+
+def test_published_values_are_kept_and_reported():
+    release = {"ocid": " ocds-213czf-1 ", "id": "1", "date": "2024-01-01T00:00:00Z", "tag": ["tender"], "parties": [],
+               "tender": {"value": {"amount": 10, "currency": "mdl"}}}
+    normalized, problems = normalize_release(release)
+    assert normalized["ocid"] == "ocds-213czf-1" and normalized["tender"]["value"]["currency"] == "mdl"
+    messages = [p.message for p in problems]
+    assert any("'mdl' is not an ISO 4217 currency code; kept as published" in m for m in messages)
+    assert all(p.severity == "warning" for p in problems)
+
+
+def test_identifying_paths():
+    assert identifying_paths(["ocid", "/id/", "parties/id", "tender/id", "id ", "parties"]) == ["ocid", "/id/", "id "]
+
+
+def test_names_of_colliding_ocids_are_readable_and_stable():
+    assert name_from_ocid("ocds-abc123-1/2") == name_from_ocid("ocds-abc123-1.2") == "ocds-abc123-1-2"
+    assert disambiguated_name("ocds-abc123-1.2") == disambiguated_name("ocds-abc123-1.2")
+    assert disambiguated_name("ocds-abc123-1.2") != disambiguated_name("ocds-abc123-1/2")
+    assert disambiguated_name("ocds-abc123-1.2").startswith("ocds-abc123-1-2-")
+    long_ocid = "ocds-abc123-" + "x" * 300
+    assert len(disambiguated_name(long_ocid, 3)) <= 100
