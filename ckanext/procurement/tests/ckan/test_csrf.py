@@ -13,6 +13,7 @@ from ckan.tests import factories, helpers
 from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestJob
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source
+from ckanext.procurement.tests.ckan.web_session import csrf_token, sign_in
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
 PASSWORD = "correct-horse-battery"
@@ -26,24 +27,12 @@ def _queues():
     queue.purge_queues()
 
 
-def _csrf_token(html: str) -> str:
-    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
-
-
 @pytest.fixture
 def browser(app):
     """A sysadmin signed in through the login form: a client holding the
     session cookie, as a browser does."""
     user = factories.Sysadmin(password=PASSWORD)
-    client = app.test_client()
-    login_page = client.get("/user/login")
-    response = client.post("/user/login", data={
-        "login": user["name"], "password": PASSWORD, "_csrf_token": _csrf_token(login_page.get_data(as_text=True)),
-    })
-    assert response.status_code == 200
-    assert client.get("/dashboard/datasets").status_code == 200, "not signed in"
+    client = sign_in(app, user["name"], PASSWORD)
     client.user = user
     return client
 
@@ -70,7 +59,7 @@ def _source_state(source):
 def _admin_page_token(browser, source) -> str:
     page = browser.get(f"/harvest/admin/{source['name']}")
     assert page.status_code == 200
-    return _csrf_token(page.get_data(as_text=True))
+    return csrf_token(page.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
@@ -145,7 +134,7 @@ def test_abort_through_the_form_stops_the_job(browser, source):
 def test_a_followed_link_asks_for_confirmation_with_a_post_form(browser, source):
     page = browser.get(f"/harvest/refresh/{source['id']}").get_data(as_text=True)
     assert re.search(rf'<form method="post" action="/harvest/refresh/{source["id"]}"', page)
-    assert _csrf_token(page)
+    assert csrf_token(page)
     assert _jobs(source) == []
 
 
