@@ -3,7 +3,7 @@
 # Runs after scripts/setup.sh and scripts/ckan-ini.sh (the Makefile sees to it).
 #
 #   scripts/demo.sh [start]   set up, harvest once, then run everything in the background
-#   scripts/demo.sh serve     only (re)start the background processes
+#   scripts/demo.sh serve     only (re)start the background processes (no set-up, no first harvest)
 #   scripts/demo.sh stop      stop the background processes (`make stop` does)
 #   scripts/demo.sh status
 #
@@ -99,6 +99,7 @@ start_harvest_loop() {
 
 serve() {
     mkdir -p "$DEMO_DIR"
+    start_purchasing
     start_portal
     start_harvest_loop
     log "portal on http://$HOST:$PORT ($WORKERS gunicorn workers); harvest consumers and scheduler (every ${HARVEST_PERIOD}s) running"

@@ -127,9 +127,10 @@ def _group_alive(pgid: int) -> bool:
 
 
 def test_demo_background_processes_start_and_make_stop_ends_them(tmp_path):
-    port = _free_port()
+    port, demo_port = _free_port(), _free_port()
     env = dict(os.environ, PROCUREMENT_CKAN_INI=str(REPO_ROOT / "test.ini"), PROCUREMENT_STATE_DIR=str(tmp_path),
-               PROCUREMENT_CKAN_PORT=str(port), PROCUREMENT_CKAN_WORKERS="2", PROCUREMENT_HARVEST_PERIOD="5")
+               PROCUREMENT_CKAN_PORT=str(port), PROCUREMENT_CKAN_WORKERS="2", PROCUREMENT_HARVEST_PERIOD="5",
+               PROCUREMENT_DEMO_PORT=str(demo_port), PROCUREMENT_DEMO_PROCESSES="5")
     pids: dict[str, int] = {}
     bystander = subprocess.Popen(["sleep", "300"])  # not the demo's: must survive the stop
 
@@ -140,8 +141,9 @@ def test_demo_background_processes_start_and_make_stop_ends_them(tmp_path):
     try:
         served = demo("serve")
         assert served.returncode == 0, served.stderr
-        pids = {name: int((tmp_path / "demo" / f"{name}.pid").read_text()) for name in ("portal", "gather", "fetch", "scheduler")}
-        assert demo("status").stdout.count(": running") == 4
+        pids = {name: int((tmp_path / "demo" / f"{name}.pid").read_text())
+                for name in ("purchasing", "portal", "gather", "fetch", "scheduler")}
+        assert demo("status").stdout.count(": running") == 5
 
         # the portal: gunicorn's master and its workers, answering HTTP
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/3/action/status_show", timeout=60) as response:
