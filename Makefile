@@ -24,6 +24,7 @@ bench: install
 	scripts/bench.sh $(BENCH_ARGS)
 
 stop:
+	scripts/demo.sh stop
 	scripts/services.sh stop
 
 clean: stop

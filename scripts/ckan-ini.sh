@@ -31,6 +31,11 @@ eval "$(scripts/services.sh env)"
     "ckan.harvest.mq.port=${PROCUREMENT_REDIS_PORT:-6380}" \
     "ckan.harvest.mq.redis_db=1" \
     "ckan.harvest.timeout=120" \
+    "ckan.csrf_protection.ignore_extensions=false" \
+    "SESSION_COOKIE_SAMESITE=Lax" \
+    "REMEMBER_COOKIE_SAMESITE=Lax" \
+    "SESSION_COOKIE_HTTPONLY=true" \
+    "REMEMBER_COOKIE_HTTPONLY=true" \
     "ckanext.procurement.ocds_schema=" \
     "ckanext.procurement.cache_dir=$ROOT/.services/cache" \
     "ckanext.procurement.allow_private_addresses=true" \

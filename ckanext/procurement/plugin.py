@@ -6,7 +6,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.procurement import cli, helpers, search, views
+from ckanext.procurement import cli, harvest_guard, helpers, search, views
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.logic import action, auth, validators
 
@@ -69,7 +69,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IBlueprint
 
     def get_blueprint(self):
-        return views.get_blueprints()
+        return views.get_blueprints() + harvest_guard.get_blueprints()
 
     # IClick
 

@@ -15,6 +15,13 @@ ckan config-tool "$INI" \
     "ckan.harvest.mq.port=${CKAN_HARVEST_MQ_PORT:-6379}" \
     "ckan.harvest.mq.redis_db=${CKAN_HARVEST_MQ_REDIS_DB:-1}" \
     "ckan.harvest.timeout=${CKAN_HARVEST_TIMEOUT:-720}" \
+    "ckan.csrf_protection.ignore_extensions=false" \
+    "SESSION_COOKIE_SAMESITE=Lax" \
+    "REMEMBER_COOKIE_SAMESITE=Lax" \
+    "SESSION_COOKIE_HTTPONLY=true" \
+    "REMEMBER_COOKIE_HTTPONLY=true" \
+    "SESSION_COOKIE_SECURE=${CKAN_SESSION_COOKIE_SECURE:-true}" \
+    "REMEMBER_COOKIE_SECURE=${CKAN_SESSION_COOKIE_SECURE:-true}" \
     "ckanext.procurement.ocds_schema=${CKANEXT__PROCUREMENT__OCDS_SCHEMA:-}" \
     "ckanext.procurement.cache_dir=${CKANEXT__PROCUREMENT__CACHE_DIR:-/var/lib/ckan/procurement}" \
     "ckanext.procurement.allow_private_addresses=${CKANEXT__PROCUREMENT__ALLOW_PRIVATE_ADDRESSES:-false}" \

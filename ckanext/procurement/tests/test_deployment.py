@@ -11,11 +11,12 @@ from ckanext.procurement.tests.conftest import REPO_ROOT
 
 DOCKER = REPO_ROOT / "docker"
 LOCAL_ONLY = {"level", "sqlalchemy.url", "solr_url", "ckan.redis.url", "ckan.site_url", "ckan.site_title", "ckan.storage_path"}
-DOCKER_ONLY = {"ckanext.procurement.fiscal_year_start_month"}
+# plain-http demo: cookies marked Secure would never come back
+DOCKER_ONLY = {"ckanext.procurement.fiscal_year_start_month", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"}
 
 
 def _ini_keys(text: str) -> set[str]:
-    return set(re.findall(r'"([a-z_][a-z0-9_.]+)=', text))
+    return set(re.findall(r'"([A-Za-z_][A-Za-z0-9_.]+)=', text))
 
 
 def test_compose_file_declares_the_services():
@@ -38,6 +39,26 @@ def test_docker_and_local_set_up_apply_the_same_options():
     local = _ini_keys((REPO_ROOT / "scripts" / "ckan-ini.sh").read_text())
     docker = _ini_keys((DOCKER / "entrypoint.d" / "10-procurement.sh").read_text())
     assert local - LOCAL_ONLY == docker - DOCKER_ONLY
+
+
+def test_generated_ini_protects_extensions_from_csrf(tmp_path):
+    from ckan.cli import CKANConfigLoader
+
+    ini = tmp_path / "ckan.ini"
+    result = subprocess.run([str(REPO_ROOT / "scripts" / "ckan-ini.sh"), str(ini)], capture_output=True, text=True,
+                            cwd=REPO_ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    config = CKANConfigLoader(str(ini)).get_config()
+    assert config["ckan.csrf_protection.ignore_extensions"] == "false"
+    assert config["SESSION_COOKIE_SAMESITE"] == config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+    assert config["SESSION_COOKIE_HTTPONLY"] == config["REMEMBER_COOKIE_HTTPONLY"] == "true"
+
+
+def test_docker_cookies_are_secure_by_default():
+    entrypoint = (DOCKER / "entrypoint.d" / "10-procurement.sh").read_text()
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        assert f'"{key}=${{CKAN_SESSION_COOKIE_SECURE:-true}}"' in entrypoint
+    assert "CKAN_SESSION_COOKIE_SECURE" in (DOCKER / ".env.example").read_text()
 
 
 def test_every_procurement_option_used_is_declared():
