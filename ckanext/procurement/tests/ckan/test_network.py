@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +15,7 @@ from bs4 import BeautifulSoup
 
 from ckan.tests import factories, helpers
 from ckanext.harvest import queue
-from ckanext.procurement.fetch import Fetcher, UnsafeURLError, check_url
+from ckanext.procurement.fetch import Fetcher, FetchError, UnsafeURLError, check_url
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, processes, run_job
 from ckanext.procurement.tests.conftest import EXAMPLES_DIR
 
@@ -34,7 +35,7 @@ class Recorder:
     """A loopback HTTP server that records each request (path, headers) and answers
     from `routes`: path -> (status, headers, body), or a callable given the handler."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None):
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.routes: dict[str, object] = {}
         outer = self
@@ -57,8 +58,10 @@ class Recorder:
 
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
-        self.url = f"http://{host}:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://{host}:{self.port}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def paths(self) -> list[str]:
@@ -154,6 +157,33 @@ def test_the_resolver_hook_is_the_only_lookup(servers):
     with Fetcher(retries=0, allow_private=True, resolve=resolve).open(f"http://hook.invalid:{checked.port}/data.json") as (stream, _):
         assert stream.read() == b"{}"
     assert rebound.requests == [] and next(answers) == "127.0.0.2"
+
+
+def test_tls_keeps_the_host_name_while_connecting_to_the_checked_address(tmp_path, rebinding_dns):
+    import trustme
+
+    authority = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("secure.rebind.test").configure_cert(context)
+    names_asked: list[str] = []
+    context.sni_callback = lambda connection, name, _context: names_asked.append(name)
+    server = Recorder(tls=context)
+    try:
+        server.routes["/data.json"] = (200, {}, b'{"tls": true}')
+        authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        fetcher = Fetcher(retries=0, allow_private=True)
+        fetcher.session.verify = str(tmp_path / "ca.pem")
+        with fetcher.open(f"https://secure.rebind.test:{server.port}/data.json") as (stream, _response):
+            assert json.loads(stream.read()) == {"tls": True}
+        assert names_asked == ["secure.rebind.test"], "SNI names the host, not the address"
+        assert server.requests[0][1]["Host"] == f"secure.rebind.test:{server.port}"
+        # the certificate is still checked against the name in the URL
+        with pytest.raises(FetchError, match="(?i)certificate|hostname"):
+            with fetcher.open(f"https://impostor.rebind.test:{server.port}/data.json"):
+                pass
+        assert len(server.paths()) == 1
+    finally:
+        server.close()
 
 
 # --- the authentication header ---------------------------------------------------------------
