@@ -76,7 +76,7 @@ class OcdsLifecycleView(p.SingletonPlugin):
 
         view = data_dict.get("resource_view") or {}
         package = data_dict.get("package") or {}
-        stored = stored_lifecycle(context, package)
+        stored = stored_lifecycle(package)
         if stored is not None:
             return {"ocds": stored}
         return {"ocds": explore(data_dict["resource"], request.args.get("ocid", ""), request.args.get("q", ""),
@@ -208,7 +208,7 @@ def _prune(folder: str, ttl: float) -> None:
 
 # --- the stored record of a contracting process --------------------------------------------------
 
-def stored_lifecycle(context: dict[str, Any], package: dict[str, Any]) -> dict[str, Any] | None:
+def stored_lifecycle(package: dict[str, Any]) -> dict[str, Any] | None:
     """The view's variables from the dataset's stored (redacted) OCDS record, or None if it has none."""
     from ckanext.procurement import lifecycle
     from ckanext.procurement.model import ProcurementRecord
@@ -218,9 +218,11 @@ def stored_lifecycle(context: dict[str, Any], package: dict[str, Any]) -> dict[s
     result: dict[str, Any] = {"error": None, "query": "", "selected": "", "view_id": None, "total": 1, "matches": [],
                               "match_count": 0, "lc": None, "max_matches": MAX_MATCHES, "base_path": "", "all_url": ""}
     try:
-        # procurement_record_show applies the dataset's visibility rules again
+        # procurement_record_show applies the dataset's visibility rules again, for the
+        # signed-in user (CKAN gives views an empty context)
+        user = tk.current_user if tk.current_user and tk.current_user.is_authenticated else None
         record = tk.get_action("procurement_record_show")(
-            {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")}, {"id": package["id"]})
+            {"user": user.name if user else "", "auth_user_obj": user}, {"id": package["id"]})
     except (tk.ObjectNotFound, tk.NotAuthorized):
         result["error"] = tk._("This contracting process's record is not available.")
         return result

@@ -370,6 +370,23 @@ def test_a_process_resource_shows_the_stored_record_without_fetching(app, sysadm
         server.close()
 
 
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_a_private_process_resource_shows_its_record_to_those_who_may_see_it(app, sysadmin, organization):
+    releases = fictional_releases()
+    releases[-1].setdefault("tender", {}).setdefault("documents", []).append(
+        {"id": "ocds-record", "documentType": "other", "format": "application/json", "url": "http://127.0.0.1:9/record.json"})
+    saved = helpers.call_action("procurement_process_save", context={"user": sysadmin["name"]},
+                                owner_org=organization["id"], releases=releases, private=True)["package"]
+    dataset = helpers.call_action("package_show", id=saved["id"])
+    resource = next(r for r in dataset["resources"] if r["url"].endswith("/record.json"))
+    path = f"/contracting-process/{dataset['name']}/resource/{resource['id']}"
+    assert app.get(path, status=None).status_code in (403, 404)
+    response = app.get(path, headers={"Authorization": sysadmin["token"]})
+    root = BeautifulSoup(response.body, "html.parser").find(class_="procurement-resource-view")
+    assert text(root.find("h2")) == "Planned cycle lane improvements"
+    assert root.find(class_="procurement-error") is None
+
+
 # --- page numbers -----------------------------------------------------------------------------
 
 @pytest.mark.usefixtures("clean_db", "clean_index")
