@@ -60,6 +60,14 @@ class UnsafeURLError(FetchError):
     pass
 
 
+class DeadlineError(FetchError):
+    """The fetch's total deadline passed."""
+
+    def __init__(self, url: str, seconds: float):
+        self.seconds = seconds
+        super().__init__(f"{url!r}: no complete response within {seconds:g} seconds")
+
+
 # --- address checks ----------------------------------------------------------------------------
 
 def _embedded_ipv4(address):
@@ -274,12 +282,6 @@ class _LimitedReader:
 
     def close(self) -> None:
         self.raw.close()
-
-
-class DeadlineError(FetchError):
-    def __init__(self, url: str, seconds: float):
-        self.seconds = seconds
-        super().__init__(f"{url!r}: no complete response within {seconds:g} seconds")
 
 
 @dataclass

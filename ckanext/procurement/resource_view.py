@@ -196,10 +196,10 @@ def download(url: str, path: str) -> dict[str, Any] | None:
 
 
 def _prune(folder: str, ttl: float) -> None:
-    """Forget downloads older than the cache period."""
+    """Forget downloads (and their locks) older than the cache period."""
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
-        if name.endswith((".data", ".error")) and not _fresh(path, ttl):
+        if name.endswith((".data", ".error", ".lock")) and not _fresh(path, ttl):
             try:
                 os.remove(path)
             except OSError:
