@@ -60,6 +60,18 @@ class UnsafeURLError(FetchError):
     pass
 
 
+class TooLargeError(FetchError):
+    """The response is larger than the limit."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status (`status`, e.g. "404 Not Found")."""
+
+    def __init__(self, message: str, status: str):
+        self.status = status
+        super().__init__(message)
+
+
 class DeadlineError(FetchError):
     """The fetch's total deadline passed."""
 
@@ -270,7 +282,7 @@ class _LimitedReader:
         self._check_deadline()
         self.count += len(chunk)
         if self.count > self.limit:
-            raise FetchError(f"{self.url!r}: the response is larger than the {self.limit:,}-byte limit")
+            raise TooLargeError(f"{self.url!r}: the response is larger than the {self.limit:,}-byte limit")
         return chunk
 
     def _check_deadline(self) -> None:
@@ -315,7 +327,7 @@ class Fetcher:
                     raise FetchError(f"{response.url!r}: expected {', '.join(accept)} but the server sent {content_type!r}")
                 length = response.headers.get("Content-Length")
                 if length and length.isdigit() and int(length) > self.max_bytes:
-                    raise FetchError(f"{response.url!r}: the response ({int(length):,} bytes) is larger than the {self.max_bytes:,}-byte limit")
+                    raise TooLargeError(f"{response.url!r}: the response ({int(length):,} bytes) is larger than the {self.max_bytes:,}-byte limit")
                 response.raw.decode_content = True
                 yield _LimitedReader(response.raw, self.max_bytes, response.url, deadline), response
             finally:
@@ -386,7 +398,8 @@ class Fetcher:
                 continue
             if response.status_code >= 400:
                 response.close()
-                raise FetchError(f"{current!r}: HTTP {response.status_code} {response.reason}" + (f" after {attempt + 1} attempts" if attempt else ""))
+                status = f"{response.status_code} {response.reason or ''}".strip()
+                raise HTTPStatusError(f"{current!r}: HTTP {status}" + (f" after {attempt + 1} attempts" if attempt else ""), status)
             return response
         raise FetchError(f"{url!r}: failed after {self.retries + 1} attempts")  # pragma: no cover
 

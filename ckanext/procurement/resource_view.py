@@ -136,7 +136,12 @@ def _error_from(failure: dict[str, Any]) -> ViewError:
     if failure["kind"] == "deadline":
         return ViewError(tk._("The file took longer than {seconds} seconds to download, so it can't be shown here; "
                               "download it instead.").format(seconds=failure["seconds"]))
-    return ViewError(tk._("The file could not be downloaded: {error}").format(error=failure["detail"]))
+    if failure["kind"] == "too_large":
+        return ViewError(tk._("The file is too large to show here ({limit} MB at most); download it instead.").format(limit=MAX_BYTES // (1024 * 1024)))
+    if failure.get("status"):
+        return ViewError(tk._("The file could not be downloaded: the server answered HTTP {status}.").format(status=failure["status"]))
+    # no more detail on a public page: it would tell which internal hosts exist and answer
+    return ViewError(tk._("The file could not be downloaded: the server could not be reached or its answer was not usable."))
 
 
 def cached_download(url: str, version: str) -> str:
@@ -170,7 +175,7 @@ def cached_download(url: str, version: str) -> str:
 def download(url: str, path: str) -> dict[str, Any] | None:
     """Fetch `url` into `path` within the deadline; return why it failed, or None."""
     from ckanext.procurement import settings
-    from ckanext.procurement.fetch import DeadlineError, Fetcher, FetchError, UnsafeURLError
+    from ckanext.procurement.fetch import DeadlineError, Fetcher, FetchError, HTTPStatusError, TooLargeError, UnsafeURLError
 
     fetcher = Fetcher(timeout=FETCH_TIMEOUT, retries=0, max_bytes=MAX_BYTES, deadline=_deadline(),
                       allow_private=settings.allow_private_addresses())
@@ -187,9 +192,12 @@ def download(url: str, path: str) -> dict[str, Any] | None:
     except DeadlineError as error:
         log.info("ocds_lifecycle: gave up on %r: %s", url, error)
         return {"kind": "deadline", "seconds": f"{error.seconds:g}"}
+    except TooLargeError as error:
+        log.info("ocds_lifecycle: %s", error)
+        return {"kind": "too_large"}
     except FetchError as error:
         log.info("ocds_lifecycle: could not fetch %r: %s", url, error)
-        return {"kind": "fetch", "detail": str(error)[:300]}
+        return {"kind": "fetch", "status": error.status if isinstance(error, HTTPStatusError) else ""}
     finally:
         if os.path.exists(partial):
             os.remove(partial)

@@ -344,6 +344,22 @@ def test_url_is_fetched_on_the_resource_page_only_and_once(app, sysadmin, organi
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index")
+def test_view_errors_name_the_status_but_no_address(app, sysadmin, organization):
+    server = Recorder()  # answers 404 to everything
+    try:
+        dataset, resource = _url_resource(sysadmin, organization, f"{server.url}/missing.json")
+        error = text(_resource_page(app, dataset, resource).find(class_="procurement-error"))
+        assert "the server answered HTTP 404 Not Found" in error
+        # nothing listens on the discard port: the page says so without naming hosts or addresses
+        dataset, resource = _url_resource(sysadmin, organization, "http://localhost:9/closed.json")
+        error = text(_resource_page(app, dataset, resource).find(class_="procurement-error"))
+        assert "could not be reached" in error
+        assert "127.0.0.1" not in error and "localhost" not in error and "Connection" not in error
+    finally:
+        server.close()
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
 @pytest.mark.ckan_config("ckanext.procurement.redact_paths", "parties/contactPoint/email")
 def test_a_process_resource_shows_the_stored_record_without_fetching(app, sysadmin, organization):
     server = Recorder()
