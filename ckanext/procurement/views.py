@@ -58,16 +58,22 @@ def _filters() -> dict[str, str]:
     return {field: request.args[field] for field in OPPORTUNITY_FILTERS if request.args.get(field)}
 
 
-def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+# Solr's `start` is a 32-bit integer: a page past it is a 400, not a Solr error
+MAX_START = 2**31 - 1
+
+
+def _page(rows: int) -> int:
+    """The `page` parameter, checked like the dataset search page does (a positive integer, else 400)."""
+    page = tk.h.get_page_number(request.args)
+    last = MAX_START // rows
+    if page > last:
+        tk.abort(400, tk._('"page" parameter must be at most {last}').format(last=last))
+    return page
 
 
 def opportunities():
     rows = tk.config.get("ckanext.procurement.opportunities_per_page")
-    filters, page = _filters(), _page()
+    filters, page = _filters(), _page(rows)
     result = search_opportunities(filters, page, rows, include_private=True)
     facets = {field: result["search_facets"].get(field, {}).get("items", []) for field in OPPORTUNITY_FILTERS}
     for field, items in facets.items():

@@ -31,7 +31,7 @@ from ckanext.procurement import identity, licenses, process, settings
 from ckanext.procurement.harvesters.config import (
     ENV_PREFIX, SECRET_PREFIX, ConfigError, SourceConfig, parse_config, resolve_auth_header,
 )
-from ckanext.procurement.harvesters.http import Fetcher, FetchError
+from ckanext.procurement.fetch import Fetcher, FetchError
 from ckanext.procurement.model import ProcurementRecord, ProcurementSecret
 from ckanext.procurement.ocds.errors import OcdsError
 from ckanext.procurement.ocds.parse import Problem, ocid_prefix_ok
