@@ -6,6 +6,7 @@ import copy
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -133,6 +134,54 @@ class TestProcessPage:
                 for tr in amendment.select("tr.procurement-change")}
         key = next(k for k in rows if k.startswith("Tender › Tender period › End date"))
         assert "April 1, 2010" in rows[key][0] and "April 8, 2010" in rows[key][1]
+
+    def test_history_is_collapsed_by_default(self, app, fictional):
+        soup = page(app, f"/contracting-process/{fictional['name']}")
+        history = soup.find("section", id="history")
+        disclosure = history.find("details", class_="procurement-history-releases")
+        assert disclosure is not None, "the release-by-release history is not in a <details>"
+        assert not disclosure.has_attr("open")
+        # its summary says how many releases it holds; every release is inside it
+        summary = disclosure.find("summary", recursive=False)
+        assert text(summary) == "Show the 6 releases, one by one"
+        assert len(disclosure.select("li.procurement-release")) == len(history.select("li.procurement-release")) == 6
+        # the section's heading and its one-line account stay outside, visible
+        assert disclosure.find_parent("section") is history and not history.find("h2").find_parent("details")
+
+    def test_the_sidebar_follows_the_process(self, app, fictional):
+        """A phone shows the page in document order: the process first, then the
+        organization sidebar (drawn on the left again from the md breakpoint)."""
+        soup = page(app, f"/contracting-process/{fictional['name']}")
+        wrapper = soup.select_one("div.row.wrapper")
+        children = [el for el in wrapper.find_all(recursive=False)]
+        names = [("primary" if "primary" in el.get("class", []) else "secondary" if "secondary" in el.get("class", []) else el.name)
+                 for el in children]
+        assert names == ["primary", "secondary"], names
+        assert "order-md-first" in children[1]["class"]
+        assert "no-nav" not in wrapper["class"]  # CKAN still lays the page out with a sidebar
+        # the sidebar keeps what CKAN puts in it
+        assert children[1].find(id="organization-info") and children[1].find(class_="license")
+
+    def test_other_dataset_types_keep_the_sidebar_first(self, app, sysadmin, organization):
+        helpers.call_action("package_create", context={"user": sysadmin["name"]}, name="street-lights",
+                            title="Street lights", owner_org=organization["id"])
+        wrapper = page(app, "/dataset/street-lights").select_one("div.row.wrapper")
+        classes = [el.get("class", []) for el in wrapper.find_all(recursive=False)]
+        assert "secondary" in classes[0] and "primary" in classes[1], classes
+
+    def test_header_keeps_ckan_navigation_after_ours(self, app, fictional):
+        soup = page(app, f"/contracting-process/{fictional['name']}")
+        nav = soup.select("#main-navigation-toggle .navbar-nav > li > a")
+        assert [(text(a), a["href"]) for a in nav] == [
+            ("Contracts", "/contracting-process/"), ("Bid opportunities", "/opportunities"),
+            ("Datasets", "/dataset/"), ("Organizations", "/organization/"), ("Groups", "/group/"),
+            ("About", "/about"),
+        ]
+        assert nav[0].find_parent("li").get("class") == ["active"]
+        # CKAN's entries come from CKAN's own block (super()), not from a copy that would
+        # miss what a later CKAN release or another extension adds there
+        header = (Path(__file__).resolve().parents[2] / "templates" / "header.html").read_text()
+        assert "super()" in header and "home.about" not in header
 
     def test_record_download(self, app, fictional):
         soup = page(app, f"/contracting-process/{fictional['name']}")
