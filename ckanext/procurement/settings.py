@@ -47,5 +47,10 @@ def classification_mapping() -> dict:
     return mapping
 
 
+def auth_env_allowlist() -> list[str]:
+    """Environment variables a harvest source's auth_header may read (`env:NAME`)."""
+    return list(tk.config.get("ckanext.procurement.harvest.auth_env_allowlist") or [])
+
+
 def allow_private_addresses() -> bool:
     return tk.asbool(tk.config.get("ckanext.procurement.allow_private_addresses"))

@@ -16,6 +16,7 @@ import datetime
 import json
 import logging
 import os
+import re
 import sqlite3
 import time
 import uuid
@@ -29,7 +30,7 @@ from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 
 from ckanext.procurement import naming, process, settings
 from ckanext.procurement.harvesters.config import (
-    ENV_PREFIX, SECRET_PREFIX, ConfigError, SourceConfig, parse_config, resolve_auth_header,
+    ENV_PREFIX, ConfigError, SourceConfig, check_env_allowed, parse_config, resolve_auth_header, seal_auth_header,
 )
 from ckanext.procurement.harvesters.http import Fetcher, FetchError
 from ckanext.procurement.model import ProcurementRecord, ProcurementSecret
@@ -109,23 +110,20 @@ class ProcurementHarvester(HarvesterBase):
         return parse_config(text, self.config_keys, self.formats)
 
     def validate_config(self, config: str | None) -> str | None:
-        """Raise ValueError naming the wrong key; move a literal auth header to the secret store."""
+        """Raise ValueError naming the wrong key; move a literal auth header to the secret store
+        (the actions saving a source did it already, before anything logged it: see logic/source_config.py)."""
         parsed = self.parse_config(config)
         self.check_source_config(parsed)
-        if not config or not config.strip():
-            return config
-        raw = json.loads(config)
-        secret = raw.get("auth_header")
-        if secret and not secret.startswith((SECRET_PREFIX, ENV_PREFIX)):
-            raw["auth_header"] = SECRET_PREFIX + ProcurementSecret.store(secret)
-        return json.dumps(raw, indent=2)
+        if parsed.auth_header and parsed.auth_header.startswith(ENV_PREFIX):
+            check_env_allowed(parsed.auth_header[len(ENV_PREFIX):], settings.auth_env_allowlist())
+        return seal_auth_header(config, ProcurementSecret.store)
 
     def check_source_config(self, config: SourceConfig) -> None:
         """Harvester-specific checks; raise ConfigError."""
 
     def fetcher(self, config: SourceConfig) -> Fetcher:
         headers = {}
-        header = resolve_auth_header(config.auth_header, ProcurementSecret)
+        header = resolve_auth_header(config, ProcurementSecret, settings.auth_env_allowlist())
         if header:
             headers[config.auth_header_name] = header
         return Fetcher(
@@ -161,9 +159,11 @@ class ProcurementHarvester(HarvesterBase):
         except ConfigError as error:
             self._save_gather_error(f"Invalid source configuration: {error}", harvest_job)
             return None
+        config.source_id = source.id  # its secret resolves for this source only
         since = self.incremental_since(harvest_job, config)
         log.info("Gathering %s (%s listing) from %s", source.title or source.id, f"incremental since {since}" if since else "full", source.url)
 
+        paths = settings.redact_paths() + config.redact_paths
         spool = ReleaseSpool(settings.cache_dir())
         problems: list[Problem] = []
         try:
@@ -177,9 +177,11 @@ class ProcurementHarvester(HarvesterBase):
                     spool.add(release)
                     progress.step()
             except (GatherAbort, FetchError, OcdsError, ConfigError) as error:
-                self._save_gather_error(f"Gather stopped, nothing was changed or withdrawn: {error}", harvest_job)
+                message = _without_snippet(str(error)) if paths else str(error)
+                self._save_gather_error(f"Gather stopped, nothing was changed or withdrawn: {message}", harvest_job)
                 return None
-            self._report_problems(problems, harvest_job)
+            # the job report is read by the source's editors: no withheld value in it either
+            self._report_problems(process.without_withheld_values(problems, paths), harvest_job)
             return self._create_objects(harvest_job, config, spool, full=since is None)
         finally:
             spool.close()
@@ -247,21 +249,23 @@ class ProcurementHarvester(HarvesterBase):
             extras.clear()
             pending_bytes[0] = 0
 
+        # harvest objects only ever hold redacted releases (their content is kept in the database)
         for ocid, bodies in spool.processes():
             seen.add(ocid)
             if ocid not in known:
-                # new to the catalog, so nothing to compare: the releases go on as they were read
-                add(ocid, CHANGED, "[" + ",".join(bodies) + "]")
+                # new to the catalog, so nothing to compare (and no hash to compute)
+                add(ocid, CHANGED, object_content(*process.redact_new_process(bodies, paths)))
                 continue
             digest, state, package_id = known[ocid]
             releases = [json.loads(body) for body in bodies]
             if not full:
                 stored = ProcurementRecord.get(ocid)
                 releases = process.merge_releases(stored.releases if stored else [], releases)
-            if state == "active" and process.prepare(releases, paths).releases_hash == digest:
+            prepared = process.prepare(releases, paths)
+            if state == "active" and prepared.releases_hash == digest:
                 add(ocid, UNCHANGED, None, package_id)
             else:
-                add(ocid, CHANGED, json.dumps(releases))
+                add(ocid, CHANGED, object_content(json.dumps(prepared.releases), prepared.withheld))
         if full:
             for ocid, (digest, state, package_id) in known.items():
                 if ocid not in seen and state == "active":
@@ -291,6 +295,7 @@ class ProcurementHarvester(HarvesterBase):
             return self._withdraw(harvest_object, context)
 
         config, owner_org = self._job_settings(harvest_object)
+        releases, withheld = read_object_content(harvest_object.content)
         existing = model.Package.by_name(naming.name_from_ocid(ocid))
         package_id = existing.id if existing is not None else str(uuid.uuid4())
         # linked before the dataset is saved, so ckanext-harvest indexes it with its source;
@@ -299,7 +304,8 @@ class ProcurementHarvester(HarvesterBase):
         try:
             result = tk.get_action("procurement_process_save")(context, {
                 "id": package_id,
-                "releases": json.loads(harvest_object.content),
+                "releases": releases,
+                "withheld_paths": withheld,
                 "owner_org": owner_org,
                 "private": config.keep_private,
                 "redact_paths": config.redact_paths,
@@ -365,6 +371,23 @@ class ProcurementHarvester(HarvesterBase):
             config = self.parse_config(harvest_object.source.config)
             cached = self._settings_cache = (harvest_object.harvest_job_id, config, source.owner_org if source else None)
         return cached[1], cached[2]
+
+
+def object_content(releases_json: str, withheld: list[str]) -> str:
+    """A changed process's harvest object: its redacted releases and what they withhold."""
+    return '{"releases": ' + releases_json + ', "withheld": ' + json.dumps(withheld) + "}"
+
+
+def read_object_content(content: str) -> tuple[list[dict], list[str]]:
+    payload = json.loads(content)
+    if isinstance(payload, list):  # gathered before the content held what was withheld
+        return payload, []
+    return payload["releases"], payload.get("withheld") or []
+
+
+def _without_snippet(message: str) -> str:
+    """An invalid-JSON error quotes the feed where it broke, which may be a withheld value."""
+    return re.sub(r""" near (['"]).*?(?<!\\)\1""", "", message)
 
 
 def _format_errors(error_dict: dict[str, Any]) -> str:
