@@ -49,7 +49,8 @@ def classification_mapping() -> dict:
 
 def auth_env_allowlist() -> list[str]:
     """Environment variables a harvest source's auth_header may read (`env:NAME`)."""
-    return list(tk.config.get("ckanext.procurement.harvest.auth_env_allowlist") or [])
+    names = tk.config.get("ckanext.procurement.harvest.auth_env_allowlist") or []
+    return names.split() if isinstance(names, str) else list(names)
 
 
 def allow_private_addresses() -> bool:

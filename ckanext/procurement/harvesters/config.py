@@ -172,7 +172,7 @@ def check_env_allowed(name: str, env_allowlist: list[str]) -> None:
 
 def _header_value(value: str) -> str:
     if HEADER_BREAK.search(value):
-        raise ConfigError("auth_header", "the header value contains line breaks (CR or LF) or other control characters")
+        raise ConfigError("auth_header", "must not contain line breaks (CR or LF) or other control characters")
     return value
 
 
@@ -187,6 +187,7 @@ def seal_auth_header(text: str | None, store) -> str | None:
     header = raw.get("auth_header") if isinstance(raw, dict) else None
     if not isinstance(header, str) or not header.strip() or header.startswith((SECRET_PREFIX, ENV_PREFIX)):
         return text
+    _header_value(header)  # a value that can't be sent is refused, not stored
     raw["auth_header"] = SECRET_PREFIX + store(header)
     return json.dumps(raw, indent=2)
 

@@ -17,7 +17,7 @@ import json
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.procurement.harvesters.config import SECRET_PREFIX, seal_auth_header, secret_id
+from ckanext.procurement.harvesters.config import SECRET_PREFIX, ConfigError, seal_auth_header, secret_id
 from ckanext.procurement.model import ProcurementSecret
 
 SOURCE_TYPES = ("ocds", "procurement_csv")
@@ -48,7 +48,10 @@ def _sealed(data_dict: dict, harvest_action: bool) -> dict:
         return data_dict
     if _source_type(data_dict) not in SOURCE_TYPES:
         return data_dict
-    return dict(data_dict, config=seal_config(data_dict["config"]))
+    try:
+        return dict(data_dict, config=seal_config(data_dict["config"]))
+    except ConfigError as error:  # refused here, before ckanext-harvest logs the value
+        raise tk.ValidationError({"config": [tk._("Error parsing the configuration options: {error}").format(error=error)]})
 
 
 def _chain(name: str):
@@ -104,9 +107,16 @@ def _may_edit(context: dict, source_id: str) -> bool:
         return False
 
 
+def _hide_in_dataset(pkg_dict: dict) -> None:
+    pkg_dict["config"] = hide_reference(pkg_dict["config"])
+    # ckanext-harvest's show schema also copies each config key to the top level
+    if str(pkg_dict.get("auth_header", "")).startswith(SECRET_PREFIX):
+        pkg_dict["auth_header"] = HIDDEN_REFERENCE
+
+
 def after_dataset_show(context: dict, pkg_dict: dict) -> dict:
     if pkg_dict.get("type") == HARVEST_SOURCE and secret_id(pkg_dict.get("config")) and not _may_edit(context, pkg_dict["id"]):
-        pkg_dict["config"] = hide_reference(pkg_dict["config"])
+        _hide_in_dataset(pkg_dict)
     return pkg_dict
 
 
@@ -114,7 +124,7 @@ def after_dataset_search(search_results: dict) -> dict:
     # no user here: search results never show a reference (the source's page and edit form do, to its editors)
     for result in search_results.get("results", []):
         if result.get("type") == HARVEST_SOURCE and secret_id(result.get("config")):
-            result["config"] = hide_reference(result["config"])
+            _hide_in_dataset(result)
     return search_results
 
 
