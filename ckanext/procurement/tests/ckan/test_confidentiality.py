@@ -312,13 +312,18 @@ def test_a_header_value_with_a_line_break_is_rejected(sysadmin, organization, he
 
 @pytest.fixture
 def all_logs(caplog, monkeypatch):
-    """Every logger at INFO (CKAN's own are at WARNING in test.ini, and loading
-    test.ini's logging disabled those that existed before)."""
+    """Every logger at DEBUG, SQLAlchemy's at INFO (statements and their parameters).
+    CKAN's own are at WARNING in test.ini, and loading test.ini's logging disabled
+    the loggers that existed before."""
     for name in [""] + list(logging.root.manager.loggerDict):
         logger = logging.getLogger(name)
         monkeypatch.setattr(logger, "disabled", False)
-        caplog.set_level(logging.INFO, logger=name)
+        caplog.set_level(logging.INFO if name.startswith("sqlalchemy") else logging.DEBUG, logger=name)
     return caplog
+
+
+def _logged_with(caplog, text: str) -> list[str]:
+    return [f"{record.name}: {record.getMessage()[:300]}" for record in caplog.records if text in record.getMessage()]
 
 
 def _source_form_fields(body: str) -> MultiDict:
@@ -356,12 +361,12 @@ def test_no_secret_in_any_log_when_a_source_is_saved_through_the_api(app, sysadm
         "id": source["id"], "config": json.dumps({"auth_header": TOKEN + "-patched"})})
     assert patched.status_code == 200, patched.get_data(as_text=True)
     assert "Patch harvest source" in all_logs.text
-    assert "s3cr3t" not in all_logs.text
+    assert _logged_with(all_logs, "s3cr3t") == []
     # a wrong config (unknown key) with a literal: refused, and not logged either
     refused = app.post("/api/3/action/harvest_source_patch", headers=headers, json={
         "id": source["id"], "config": json.dumps({"auth_header": TOKEN + "-refused", "colour": "red"})})
     assert refused.status_code == 409
-    assert "s3cr3t" not in all_logs.text and "s3cr3t" not in refused.get_data(as_text=True)
+    assert _logged_with(all_logs, "s3cr3t") == [] and "s3cr3t" not in refused.get_data(as_text=True)
     # only the last secret is kept, bound to the source
     from ckanext.procurement.model import ProcurementSecret
 
@@ -376,14 +381,17 @@ def test_no_secret_in_any_log_when_a_source_is_saved_through_the_form(app, sysad
          source_type="ocds", owner_org=organization["id"], config=json.dumps({"auth_header": TOKEN}), save="")
     response = app.post("/harvest/new", data=fields, headers=headers, follow_redirects=False)
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
-    assert "Harvest source created" in all_logs.text or "Creating harvest source" in all_logs.text
+    assert "Creating harvest source" in all_logs.text
+    assert _logged_with(all_logs, "s3cr3t") == []
 
     fields = _source_form_fields(app.get("/harvest/edit/city-purchasing", headers=headers).get_data(as_text=True))
     _set(fields, owner_org=organization["id"], config=json.dumps({"auth_header": TOKEN + "-updated"}), save="")
     response = app.post("/harvest/edit/city-purchasing", data=fields, headers=headers, follow_redirects=False)
     body = response.get_data(as_text=True)
     assert response.status_code == 302, body[body.find("error"):][:3000]
-    assert "s3cr3t" not in all_logs.text
+    # CKAN's edit view itself logs the form it received at DEBUG, before any action or
+    # validator of an extension runs: the one place left (production logs at INFO)
+    assert [line for line in _logged_with(all_logs, "s3cr3t") if not line.startswith("ckan.views.dataset: Package save request")] == []
     source = helpers.call_action("package_show", id="city-purchasing")
     from ckanext.procurement.model import ProcurementSecret
 
