@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 import ckan.model as model
+import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement.harvesters.config import SECRET_PREFIX, ConfigError, seal_auth_header, secret_id
@@ -73,6 +74,8 @@ def get_chained_actions() -> dict:
              "package_create", "package_update", "package_patch")
     actions = {name: _chain(name) for name in names}
     actions["harvest_source_list"] = harvest_source_list
+    if plugins.plugin_loaded("activity"):
+        actions["activity_create"] = activity_create
     return actions
 
 
@@ -140,3 +143,15 @@ def harvest_source_list(next_action, context, data_dict):
 
 
 harvest_source_list.auth_audit_exempt = True  # as ckanext-harvest's own: it checks nothing (anyone may list)
+
+
+@tk.chained_action
+def activity_create(next_action, context, data_dict):
+    """A source's activity keeps its whole dataset, read by anyone who may read the
+    source: its history never shows the secret reference (its editors see it on the source)."""
+    package = (data_dict.get("data") or {}).get("package") if isinstance(data_dict, dict) else None
+    if isinstance(package, dict) and package.get("type") == HARVEST_SOURCE and secret_id(package.get("config")):
+        package = dict(package)
+        _hide_in_dataset(package)
+        data_dict = dict(data_dict, data=dict(data_dict["data"], package=package))
+    return next_action(context, data_dict)

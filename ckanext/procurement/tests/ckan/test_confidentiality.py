@@ -253,6 +253,8 @@ def test_the_secret_reference_is_shown_only_to_the_sources_editors(app, sysadmin
         f"/harvest/{source['name']}",
         f"/harvest/about/{source['name']}",
         "/harvest",
+        f"/api/3/action/package_activity_list?id={source['id']}",
+        f"/dataset/activity/{source['name']}",
     ]
     for user in (None, city["outsider"]):
         for url in urls:
