@@ -48,6 +48,9 @@ class ProcurementRecord(BaseModel):
         return {ocid: (digest, state or "purged", package_id) for ocid, digest, state, package_id in rows}
 
 
+_UNBOUND = "procurement_unbound_secrets"  # Session.info key: secrets stored in this session, not bound yet
+
+
 class ProcurementSecret(BaseModel):
     """A harvest source's secret (an authentication header), encrypted (see
     `ckanext.procurement.secrets`). The source config only holds
@@ -71,6 +74,8 @@ class ProcurementSecret(BaseModel):
         secret = cls(id=uuid.uuid4().hex, value=secrets.encrypt(value), harvest_source_id=source_id)
         meta.Session.add(secret)
         meta.Session.flush()
+        if source_id is None:  # only the source saved in this session can claim it
+            meta.Session.info.setdefault(_UNBOUND, set()).add(secret.id)
         return secret.id
 
     @classmethod
@@ -85,11 +90,17 @@ class ProcurementSecret(BaseModel):
 
     @classmethod
     def bind(cls, secret_ids: list[str], source_id: str) -> None:
-        """Give the source its new secrets (those no source holds yet); drop the ones it no longer uses."""
+        """Give the source the secrets stored for it in this session; drop the ones it no longer uses.
+
+        A secret stored earlier and never bound (its id may have been seen) can't be claimed.
+        """
         table = cls.__table__
-        if secret_ids:
+        new = meta.Session.info.get(_UNBOUND, set())
+        claimed = [secret_id for secret_id in secret_ids if secret_id in new]
+        if claimed:
             meta.Session.execute(table.update()
-                                 .where(table.c.id.in_(secret_ids), table.c.harvest_source_id.is_(None))
+                                 .where(table.c.id.in_(claimed), table.c.harvest_source_id.is_(None))
                                  .values(harvest_source_id=source_id))
+            new.difference_update(claimed)
         meta.Session.execute(table.delete()
                              .where(table.c.harvest_source_id == source_id, table.c.id.notin_(secret_ids)))

@@ -7,7 +7,6 @@ redaction policy.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, replace
 
@@ -56,20 +55,6 @@ def merge_releases(stored: list[dict], new: list[dict]) -> list[dict]:
     """Stored releases plus new ones from an incremental run, a new copy of a release id replacing the old."""
     new_ids = {r.get("id") for r in new}
     return [r for r in stored if r.get("id") not in new_ids] + list(new)
-
-
-def redact_new_process(bodies: list[str], redact_paths: list[str]) -> tuple[str, list[str]]:
-    """The harvest-object content of a process new to the catalog: its releases
-    (JSON texts, already normalized by gather) redacted, and the paths withheld.
-
-    Nothing raw is ever stored. Without a policy the texts are joined as they
-    are; with one they are parsed and redacted copy-on-write, not hashed (a new
-    process has nothing to compare with).
-    """
-    if not redact_paths:
-        return "[" + ",".join(bodies) + "]", []
-    redacted, withheld = redact_releases([json.loads(body) for body in bodies], sorted(set(redact_paths)))
-    return json.dumps(redacted), withheld
 
 
 def _words(path: str) -> list[str]:

@@ -36,6 +36,7 @@ from ckanext.procurement.harvesters.http import Fetcher, FetchError
 from ckanext.procurement.model import ProcurementRecord, ProcurementSecret
 from ckanext.procurement.ocds.errors import OcdsError
 from ckanext.procurement.ocds.parse import Problem, ocid_prefix_ok
+from ckanext.procurement.ocds.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -52,32 +53,36 @@ class GatherAbort(Exception):
 
 
 class ReleaseSpool:
-    """Releases grouped by ocid in a temporary SQLite file, in arrival order."""
+    """Releases grouped by ocid in a temporary SQLite file, in arrival order,
+    each with the redaction paths that removed something from it."""
 
     def __init__(self, folder: str):
         self.path = os.path.join(folder, f"spool-{uuid.uuid4().hex}.sqlite")
         self.db = sqlite3.connect(self.path)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("CREATE TABLE release (seq INTEGER PRIMARY KEY, ocid TEXT NOT NULL, body TEXT NOT NULL)")
+        self.db.execute("CREATE TABLE release (seq INTEGER PRIMARY KEY, ocid TEXT NOT NULL, body TEXT NOT NULL, withheld TEXT NOT NULL)")
         self.count = 0
 
-    def add(self, release: dict[str, Any]) -> None:
-        self.db.execute("INSERT INTO release (ocid, body) VALUES (?, ?)", (str(release["ocid"]), json.dumps(release)))
+    def add(self, release: dict[str, Any], withheld: list[str] = ()) -> None:
+        self.db.execute("INSERT INTO release (ocid, body, withheld) VALUES (?, ?, ?)",
+                        (str(release["ocid"]), json.dumps(release), "\n".join(withheld)))
         self.count += 1
 
-    def processes(self) -> Iterator[tuple[str, list[str]]]:
-        """(ocid, its releases as JSON texts), ocid by ocid."""
+    def processes(self) -> Iterator[tuple[str, list[str], list[str]]]:
+        """(ocid, its releases as JSON texts, the paths withheld from them), ocid by ocid."""
         self.db.execute("CREATE INDEX release_ocid ON release (ocid, seq)")
-        ocid, bodies = None, []
-        for row_ocid, body in self.db.execute("SELECT ocid, body FROM release ORDER BY ocid, seq"):
+        ocid, bodies, withheld = None, [], set()
+        for row_ocid, body, removed in self.db.execute("SELECT ocid, body, withheld FROM release ORDER BY ocid, seq"):
             if row_ocid != ocid and bodies:
-                yield ocid, bodies
-                bodies = []
+                yield ocid, bodies, sorted(withheld)
+                bodies, withheld = [], set()
             ocid = row_ocid
             bodies.append(body)
+            if removed:
+                withheld.update(removed.split("\n"))
         if bodies:
-            yield ocid, bodies
+            yield ocid, bodies, sorted(withheld)
 
     def close(self) -> None:
         self.db.close()
@@ -163,7 +168,7 @@ class ProcurementHarvester(HarvesterBase):
         since = self.incremental_since(harvest_job, config)
         log.info("Gathering %s (%s listing) from %s", source.title or source.id, f"incremental since {since}" if since else "full", source.url)
 
-        paths = settings.redact_paths() + config.redact_paths
+        paths = sorted(set(settings.redact_paths() + config.redact_paths))
         spool = ReleaseSpool(settings.cache_dir())
         problems: list[Problem] = []
         try:
@@ -174,7 +179,9 @@ class ProcurementHarvester(HarvesterBase):
                         problems.append(Problem("warning", f"ocid {release.get('ocid')!r} has none of the accepted prefixes "
                                                 f"({', '.join(config.ocid_prefixes)}): skipped", "ocid", release.get("ocid"), release.get("id")))
                         continue
-                    spool.add(release)
+                    # redacted as soon as read (copy-on-write, cheap): nothing withheld is written anywhere,
+                    # not even the spool, and harvest objects only ever hold redacted releases
+                    spool.add(*redact(release, paths))
                     progress.step()
             except (GatherAbort, FetchError, OcdsError, ConfigError) as error:
                 message = _without_snippet(str(error)) if paths else str(error)
@@ -249,23 +256,23 @@ class ProcurementHarvester(HarvesterBase):
             extras.clear()
             pending_bytes[0] = 0
 
-        # harvest objects only ever hold redacted releases (their content is kept in the database)
-        for ocid, bodies in spool.processes():
+        for ocid, bodies, withheld in spool.processes():
             seen.add(ocid)
             if ocid not in known:
-                # new to the catalog, so nothing to compare (and no hash to compute)
-                add(ocid, CHANGED, object_content(*process.redact_new_process(bodies, paths)))
+                # new to the catalog, so nothing to compare: the (redacted) releases go on as they were read
+                add(ocid, CHANGED, object_content("[" + ",".join(bodies) + "]", withheld))
                 continue
             digest, state, package_id = known[ocid]
             releases = [json.loads(body) for body in bodies]
             if not full:
                 stored = ProcurementRecord.get(ocid)
                 releases = process.merge_releases(stored.releases if stored else [], releases)
-            prepared = process.prepare(releases, paths)
-            if state == "active" and prepared.releases_hash == digest:
+                withheld = sorted(set(withheld) | set(stored.withheld if stored else []))
+            # redacting again changes nothing; the hash covers the policy, as procurement_process_save's does
+            if state == "active" and process.prepare(releases, paths).releases_hash == digest:
                 add(ocid, UNCHANGED, None, package_id)
             else:
-                add(ocid, CHANGED, object_content(json.dumps(prepared.releases), prepared.withheld))
+                add(ocid, CHANGED, object_content(json.dumps(releases), withheld))
         if full:
             for ocid, (digest, state, package_id) in known.items():
                 if ocid not in seen and state == "active":

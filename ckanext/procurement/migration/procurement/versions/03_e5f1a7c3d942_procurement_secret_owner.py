@@ -4,9 +4,9 @@ Each existing secret is bound to the one harvest source whose config refers
 to it, and its value is encrypted with the site's key (see
 `ckanext.procurement.secrets`: `ckanext.procurement.secret_key`, or a key
 derived from CKAN's SECRET_KEY), so the sources keep working. A secret that
-no source or several sources refer to stays unbound and resolves for no
-source: the job report of such a source asks for the header value again
-(edit the source and enter it).
+no source or several sources refer to is deleted (its id used to be shown to
+anyone, so no source may claim it now): the job report of such a source says
+the stored secret is missing; edit the source and enter the header value again.
 
 Revision ID: e5f1a7c3d942
 Revises: b3e9a4c2d810
@@ -33,9 +33,12 @@ def upgrade():
     owners = _owners(connection)
     for secret_id, value in secrets:
         sources = owners.get(secret_id, [])
+        if len(sources) != 1:
+            connection.execute(sa.text("DELETE FROM procurement_secret WHERE id = :id"), {"id": secret_id})
+            continue
         connection.execute(
             sa.text("UPDATE procurement_secret SET value = :value, harvest_source_id = :source WHERE id = :id"),
-            {"value": encrypt(value), "source": sources[0] if len(sources) == 1 else None, "id": secret_id},
+            {"value": encrypt(value), "source": sources[0], "id": secret_id},
         )
 
 
