@@ -12,8 +12,8 @@ from ckanext.procurement.ocds.parse import FORMATS
 
 PUBLISH_CHOICES = ("immediately", "after_review")
 SECRET_PREFIX = "secret:"
-HEADER_BREAK = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # control characters but tab (CR and LF among them)
 ENV_PREFIX = "env:"
+HEADER_BREAK = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # control characters but tab (CR and LF among them)
 
 
 class ConfigError(ValueError):

@@ -20,6 +20,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.procurement.harvesters.config import SECRET_PREFIX, ConfigError, seal_auth_header, secret_id
 from ckanext.procurement.model import ProcurementSecret
+from ckanext.procurement.secrets import SecretKeyError
 
 SOURCE_TYPES = ("ocds", "procurement_csv")
 HARVEST_SOURCE = "harvest"
@@ -51,7 +52,7 @@ def _sealed(data_dict: dict, harvest_action: bool) -> dict:
         return data_dict
     try:
         return dict(data_dict, config=seal_config(data_dict["config"]))
-    except ConfigError as error:  # refused here, before ckanext-harvest logs the value
+    except (ConfigError, SecretKeyError) as error:  # refused here, before ckanext-harvest logs the value
         raise tk.ValidationError({"config": [tk._("Error parsing the configuration options: {error}").format(error=error)]})
 
 
