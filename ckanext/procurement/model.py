@@ -48,26 +48,59 @@ class ProcurementRecord(BaseModel):
         return {ocid: (digest, state or "purged", package_id) for ocid, digest, state, package_id in rows}
 
 
+_UNBOUND = "procurement_unbound_secrets"  # Session.info key: secrets stored in this session, not bound yet
+
+
 class ProcurementSecret(BaseModel):
-    """A harvest source's secret (an authentication header). The source
-    config only holds `secret:<id>`, so the secret is never shown back."""
+    """A harvest source's secret (an authentication header), encrypted (see
+    `ckanext.procurement.secrets`). The source config only holds
+    `secret:<id>`, so the secret is never shown back; it is bound to the
+    source that created it and resolves for that source only."""
 
     __tablename__ = "procurement_secret"
 
     id = sa.Column(sa.UnicodeText, primary_key=True)
-    value = sa.Column(sa.UnicodeText, nullable=False)
+    value = sa.Column(sa.UnicodeText, nullable=False)  # Fernet token
+    harvest_source_id = sa.Column(sa.UnicodeText, nullable=True, index=True)  # None until its source exists
     created = sa.Column(sa.DateTime, nullable=False, default=datetime.datetime.utcnow)
 
     @classmethod
-    def store(cls, value: str) -> str:
+    def store(cls, value: str, source_id: str | None = None) -> str:
+        """Encrypt and keep `value`; returns its id. Flushed, committed with the source."""
         import uuid
 
-        secret = cls(id=uuid.uuid4().hex, value=value)
+        from ckanext.procurement import secrets
+
+        secret = cls(id=uuid.uuid4().hex, value=secrets.encrypt(value), harvest_source_id=source_id)
         meta.Session.add(secret)
-        meta.Session.commit()
+        meta.Session.flush()
+        if source_id is None:  # only the source saved in this session can claim it
+            meta.Session.info.setdefault(_UNBOUND, set()).add(secret.id)
         return secret.id
 
     @classmethod
-    def get(cls, secret_id: str) -> str | None:
-        secret = meta.Session.get(cls, secret_id)
-        return secret.value if secret else None
+    def get(cls, secret_id: str) -> "ProcurementSecret | None":
+        return meta.Session.get(cls, secret_id)
+
+    def plaintext(self) -> str | None:
+        """The secret, or None if the site's key no longer opens it."""
+        from ckanext.procurement import secrets
+
+        return secrets.decrypt(self.value)
+
+    @classmethod
+    def bind(cls, secret_ids: list[str], source_id: str) -> None:
+        """Give the source the secrets stored for it in this session; drop the ones it no longer uses.
+
+        A secret stored earlier and never bound (its id may have been seen) can't be claimed.
+        """
+        table = cls.__table__
+        new = meta.Session.info.get(_UNBOUND, set())
+        claimed = [secret_id for secret_id in secret_ids if secret_id in new]
+        if claimed:
+            meta.Session.execute(table.update()
+                                 .where(table.c.id.in_(claimed), table.c.harvest_source_id.is_(None))
+                                 .values(harvest_source_id=source_id))
+            new.difference_update(claimed)
+        meta.Session.execute(table.delete()
+                             .where(table.c.harvest_source_id == source_id, table.c.id.notin_(secret_ids)))

@@ -8,7 +8,7 @@ from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.procurement import cli, harvest_guard, helpers, search, views
 from ckanext.procurement.dataset import DATASET_TYPE
-from ckanext.procurement.logic import action, auth, validators
+from ckanext.procurement.logic import action, auth, source_config, validators
 
 
 @tk.blanket.config_declarations
@@ -34,7 +34,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IActions
 
     def get_actions(self):
-        return action.get_actions()
+        return dict(action.get_actions(), **source_config.get_chained_actions())
 
     # IAuthFunctions
 
@@ -58,6 +58,18 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def before_dataset_search(self, search_params):
         return search.before_dataset_search(search_params)
+
+    def after_dataset_create(self, context, pkg_dict):
+        source_config.bind_secrets(pkg_dict)
+
+    def after_dataset_update(self, context, pkg_dict):
+        source_config.bind_secrets(pkg_dict)
+
+    def after_dataset_show(self, context, pkg_dict):
+        return source_config.after_dataset_show(context, pkg_dict)
+
+    def after_dataset_search(self, search_results, search_params):
+        return source_config.after_dataset_search(search_results)
 
     # IFacets
 

@@ -7,7 +7,8 @@ redaction policy.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from ckanext.procurement.ocds import compile as ocds_compile
 from ckanext.procurement.ocds import parse
@@ -56,3 +57,33 @@ def merge_releases(stored: list[dict], new: list[dict]) -> list[dict]:
     """Stored releases plus new ones from an incremental run, a new copy of a release id replacing the old."""
     new_ids = {r.get("id") for r in new}
     return [r for r in stored if r.get("id") not in new_ids] + list(new)
+
+
+def _words(path: str) -> list[str]:
+    return [word for word in re.split(r"[^A-Za-z0-9_]+", path) if word and not word.isdigit()]
+
+
+def touches_withheld(path: str, redact_paths: list[str]) -> bool:
+    """Whether a problem's path (``page 2: releases/3/parties/0/contactPoint/email``,
+    ``parties/contactPoint``) lies in a withheld field: the redaction path's names
+    appear in it in a row (array indexes ignored). Errs on the side of withholding."""
+    words = _words(path)
+    for redact_path in redact_paths:
+        wanted = _words(redact_path)
+        if wanted and any(words[i:i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1)):
+            return True
+    return False
+
+
+def without_withheld_values(problems: list[parse.Problem], redact_paths: list[str]) -> list[parse.Problem]:
+    """The problems as they may be reported: one about a withheld field loses its
+    message, which may quote the value (`'jane@example.org' is not ...`)."""
+    if not redact_paths:
+        return problems
+    return [
+        replace(problem, message=WITHHELD_PROBLEM) if touches_withheld(problem.path, redact_paths) else problem
+        for problem in problems
+    ]
+
+
+WITHHELD_PROBLEM = "a withheld field has a problem; its value is not shown (redaction policy)"

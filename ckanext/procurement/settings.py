@@ -65,5 +65,11 @@ def classification_mapping() -> dict:
     return mapping
 
 
+def auth_env_allowlist() -> list[str]:
+    """Environment variables a harvest source's auth_header may read (`env:NAME`)."""
+    names = tk.config.get("ckanext.procurement.harvest.auth_env_allowlist") or []
+    return names.split() if isinstance(names, str) else list(names)
+
+
 def allow_private_addresses() -> bool:
     return tk.asbool(tk.config.get("ckanext.procurement.allow_private_addresses"))

@@ -16,6 +16,7 @@ import datetime
 import json
 import logging
 import os
+import re
 import sqlite3
 import time
 import uuid
@@ -29,12 +30,13 @@ from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 
 from ckanext.procurement import identity, licenses, process, settings
 from ckanext.procurement.harvesters.config import (
-    ENV_PREFIX, SECRET_PREFIX, ConfigError, SourceConfig, parse_config, resolve_auth_header,
+    ENV_PREFIX, ConfigError, SourceConfig, check_env_allowed, parse_config, resolve_auth_header, seal_auth_header,
 )
 from ckanext.procurement.fetch import Fetcher, FetchError
 from ckanext.procurement.model import ProcurementRecord, ProcurementSecret
 from ckanext.procurement.ocds.errors import OcdsError
 from ckanext.procurement.ocds.parse import Problem, ocid_prefix_ok
+from ckanext.procurement.ocds.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -51,32 +53,36 @@ class GatherAbort(Exception):
 
 
 class ReleaseSpool:
-    """Releases grouped by ocid in a temporary SQLite file, in arrival order."""
+    """Releases grouped by ocid in a temporary SQLite file, in arrival order,
+    each with the redaction paths that removed something from it."""
 
     def __init__(self, folder: str):
         self.path = os.path.join(folder, f"spool-{uuid.uuid4().hex}.sqlite")
         self.db = sqlite3.connect(self.path)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("CREATE TABLE release (seq INTEGER PRIMARY KEY, ocid TEXT NOT NULL, body TEXT NOT NULL)")
+        self.db.execute("CREATE TABLE release (seq INTEGER PRIMARY KEY, ocid TEXT NOT NULL, body TEXT NOT NULL, withheld TEXT NOT NULL)")
         self.count = 0
 
-    def add(self, release: dict[str, Any]) -> None:
-        self.db.execute("INSERT INTO release (ocid, body) VALUES (?, ?)", (str(release["ocid"]), json.dumps(release)))
+    def add(self, release: dict[str, Any], withheld: list[str] = ()) -> None:
+        self.db.execute("INSERT INTO release (ocid, body, withheld) VALUES (?, ?, ?)",
+                        (str(release["ocid"]), json.dumps(release), "\n".join(withheld)))
         self.count += 1
 
-    def processes(self) -> Iterator[tuple[str, list[str]]]:
-        """(ocid, its releases as JSON texts), ocid by ocid."""
+    def processes(self) -> Iterator[tuple[str, list[str], list[str]]]:
+        """(ocid, its releases as JSON texts, the paths withheld from them), ocid by ocid."""
         self.db.execute("CREATE INDEX release_ocid ON release (ocid, seq)")
-        ocid, bodies = None, []
-        for row_ocid, body in self.db.execute("SELECT ocid, body FROM release ORDER BY ocid, seq"):
+        ocid, bodies, withheld = None, [], set()
+        for row_ocid, body, removed in self.db.execute("SELECT ocid, body, withheld FROM release ORDER BY ocid, seq"):
             if row_ocid != ocid and bodies:
-                yield ocid, bodies
-                bodies = []
+                yield ocid, bodies, sorted(withheld)
+                bodies, withheld = [], set()
             ocid = row_ocid
             bodies.append(body)
+            if removed:
+                withheld.update(removed.split("\n"))
         if bodies:
-            yield ocid, bodies
+            yield ocid, bodies, sorted(withheld)
 
     def close(self) -> None:
         self.db.close()
@@ -119,22 +125,19 @@ class ProcurementHarvester(HarvesterBase):
         return config
 
     def validate_config(self, config: str | None) -> str | None:
-        """Raise ValueError naming the wrong key; move a literal auth header to the secret store."""
-        self.checked_config(config)
-        if not config or not config.strip():
-            return config
-        raw = json.loads(config)
-        secret = raw.get("auth_header")
-        if secret and not secret.startswith((SECRET_PREFIX, ENV_PREFIX)):
-            raw["auth_header"] = SECRET_PREFIX + ProcurementSecret.store(secret)
-        return json.dumps(raw, indent=2)
+        """Raise ValueError naming the wrong key; move a literal auth header to the secret store
+        (the actions saving a source did it already, before anything logged it: see logic/source_config.py)."""
+        parsed = self.checked_config(config)
+        if parsed.auth_header and parsed.auth_header.startswith(ENV_PREFIX):
+            check_env_allowed(parsed.auth_header[len(ENV_PREFIX):], settings.auth_env_allowlist())
+        return seal_auth_header(config, ProcurementSecret.store)
 
     def check_source_config(self, config: SourceConfig) -> None:
         """Harvester-specific checks; raise ConfigError."""
 
     def fetcher(self, config: SourceConfig) -> Fetcher:
         headers = {}
-        header = resolve_auth_header(config.auth_header, ProcurementSecret)
+        header = resolve_auth_header(config, ProcurementSecret, settings.auth_env_allowlist())
         if header:
             headers[config.auth_header_name] = header
         return Fetcher(
@@ -175,9 +178,11 @@ class ProcurementHarvester(HarvesterBase):
         except tk.ValidationError as error:
             self._save_gather_error(f"Invalid site configuration: {_format_errors(error.error_dict)}", harvest_job)
             return None
+        config.source_id = source.id  # its secret resolves for this source only
         since = self.incremental_since(harvest_job, config)
         log.info("Gathering %s (%s listing) from %s", source.title or source.id, f"incremental since {since}" if since else "full", source.url)
 
+        paths = sorted(set(settings.redact_paths() + config.redact_paths))
         spool = ReleaseSpool(settings.cache_dir())
         problems: list[Problem] = []
         try:
@@ -188,12 +193,16 @@ class ProcurementHarvester(HarvesterBase):
                         problems.append(Problem("warning", f"ocid {release.get('ocid')!r} has none of the accepted prefixes "
                                                 f"({', '.join(config.ocid_prefixes)}): skipped", "ocid", release.get("ocid"), release.get("id")))
                         continue
-                    spool.add(release)
+                    # redacted as soon as read (copy-on-write, cheap): nothing withheld is written anywhere,
+                    # not even the spool, and harvest objects only ever hold redacted releases
+                    spool.add(*redact(release, paths))
                     progress.step()
             except (GatherAbort, FetchError, OcdsError, ConfigError) as error:
-                self._save_gather_error(f"Gather stopped, nothing was changed or withdrawn: {error}", harvest_job)
+                message = _without_snippet(str(error)) if paths else str(error)
+                self._save_gather_error(f"Gather stopped, nothing was changed or withdrawn: {message}", harvest_job)
                 return None
-            self._report_problems(problems, harvest_job)
+            # the job report is read by the source's editors: no withheld value in it either
+            self._report_problems(process.without_withheld_values(problems, paths), harvest_job)
             return self._create_objects(harvest_job, config, spool, full=since is None)
         finally:
             spool.close()
@@ -261,21 +270,23 @@ class ProcurementHarvester(HarvesterBase):
             extras.clear()
             pending_bytes[0] = 0
 
-        for ocid, bodies in spool.processes():
+        for ocid, bodies, withheld in spool.processes():
             seen.add(ocid)
             if ocid not in known:
-                # new to the catalog, so nothing to compare: the releases go on as they were read
-                add(ocid, CHANGED, "[" + ",".join(bodies) + "]")
+                # new to the catalog, so nothing to compare: the (redacted) releases go on as they were read
+                add(ocid, CHANGED, object_content("[" + ",".join(bodies) + "]", withheld))
                 continue
             digest, state, package_id = known[ocid]
             releases = [json.loads(body) for body in bodies]
             if not full:
                 stored = ProcurementRecord.get(ocid)
                 releases = process.merge_releases(stored.releases if stored else [], releases)
+                withheld = sorted(set(withheld) | set(stored.withheld if stored else []))
+            # redacting again changes nothing; the hash covers the policy, as procurement_process_save's does
             if state == "active" and process.prepare(releases, paths).releases_hash == digest:
                 add(ocid, UNCHANGED, None, package_id)
             else:
-                add(ocid, CHANGED, json.dumps(releases))
+                add(ocid, CHANGED, object_content(json.dumps(releases), withheld))
         if full:
             for ocid, (digest, state, package_id) in known.items():
                 if ocid not in seen and state == "active":
@@ -305,6 +316,7 @@ class ProcurementHarvester(HarvesterBase):
             return self._withdraw(harvest_object, context)
 
         config, owner_org = self._job_settings(harvest_object)
+        releases, withheld = read_object_content(harvest_object.content)
         existing = identity.package_for_ocid(ocid)  # by the exact ocid, never by the derived name
         package_id = existing.id if existing is not None else str(uuid.uuid4())
         # linked before the dataset is saved, so ckanext-harvest indexes it with its source;
@@ -313,7 +325,8 @@ class ProcurementHarvester(HarvesterBase):
         try:
             result = tk.get_action("procurement_process_save")(context, {
                 "id": package_id,
-                "releases": json.loads(harvest_object.content),
+                "releases": releases,
+                "withheld_paths": withheld,
                 "owner_org": owner_org,
                 "private": config.keep_private,
                 "redact_paths": config.redact_paths,
@@ -380,6 +393,23 @@ class ProcurementHarvester(HarvesterBase):
             config = self.parse_config(harvest_object.source.config)
             cached = self._settings_cache = (harvest_object.harvest_job_id, config, source.owner_org if source else None)
         return cached[1], cached[2]
+
+
+def object_content(releases_json: str, withheld: list[str]) -> str:
+    """A changed process's harvest object: its redacted releases and what they withhold."""
+    return '{"releases": ' + releases_json + ', "withheld": ' + json.dumps(withheld) + "}"
+
+
+def read_object_content(content: str) -> tuple[list[dict], list[str]]:
+    payload = json.loads(content)
+    if isinstance(payload, list):  # gathered before the content held what was withheld
+        return payload, []
+    return payload["releases"], payload.get("withheld") or []
+
+
+def _without_snippet(message: str) -> str:
+    """An invalid-JSON error quotes the feed where it broke, which may be a withheld value."""
+    return re.sub(r""" near (['"]).*?(?<!\\)\1""", "", message)
 
 
 def _format_errors(error_dict: dict[str, Any]) -> str:

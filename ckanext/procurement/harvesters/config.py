@@ -14,6 +14,7 @@ from ckanext.procurement.ocds.redact import identifying_paths
 PUBLISH_CHOICES = ("immediately", "after_review")
 SECRET_PREFIX = "secret:"
 ENV_PREFIX = "env:"
+HEADER_BREAK = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # control characters but tab (CR and LF among them)
 
 
 class ConfigError(ValueError):
@@ -38,6 +39,7 @@ class SourceConfig:
     publish: str = "immediately"
     mapping: dict[str, Any] | None = None
     license: str | None = None
+    source_id: str | None = None  # not a key: the source the config belongs to (its secrets resolve for it only)
 
     @property
     def keep_private(self) -> bool:
@@ -101,6 +103,9 @@ def parse_config(text: str | None, allowed: dict[str, str], formats: tuple[str, 
     if "auth_header" in raw:
         if not isinstance(raw["auth_header"], str) or not raw["auth_header"].strip():
             raise ConfigError("auth_header", "must be a non-empty string")
+        if HEADER_BREAK.search(raw["auth_header"]):
+            # a line break would let the value add headers of its own to every request
+            raise ConfigError("auth_header", "must not contain line breaks (CR or LF) or other control characters")
         if raw["auth_header"].startswith(ENV_PREFIX) and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", raw["auth_header"][len(ENV_PREFIX):]):
             raise ConfigError("auth_header", "env: must be followed by an environment variable name")
         config.auth_header = raw["auth_header"]
@@ -143,18 +148,68 @@ def parse_config(text: str | None, allowed: dict[str, str], formats: tuple[str, 
     return config
 
 
-def resolve_auth_header(value: str | None, secrets) -> str | None:
-    """The header value a config refers to: from the environment or the secret store."""
+def resolve_auth_header(config: SourceConfig, secrets, env_allowlist: list[str]) -> str | None:
+    """The header value a config refers to: from an allowed environment variable,
+    or from the secret store if the secret belongs to this very source."""
+    value = config.auth_header
     if not value:
         return None
     if value.startswith(ENV_PREFIX):
         name = value[len(ENV_PREFIX):]
+        check_env_allowed(name, env_allowlist)
         if name not in os.environ:
             raise ConfigError("auth_header", f"environment variable {name} is not set")
-        return os.environ[name]
+        return _header_value(os.environ[name])
     if value.startswith(SECRET_PREFIX):
         secret = secrets.get(value[len(SECRET_PREFIX):])
         if secret is None:
             raise ConfigError("auth_header", "the stored secret is missing: enter the header value again")
-        return secret
+        if not config.source_id or secret.harvest_source_id != config.source_id:
+            raise ConfigError("auth_header", "the stored secret belongs to another harvest source (a source can only use "
+                                             "the secrets entered for it): enter this source's header value; nothing was sent")
+        plaintext = secret.plaintext()
+        if plaintext is None:
+            raise ConfigError("auth_header", "the stored secret can't be decrypted with the site's key "
+                                             "(ckanext.procurement.secret_key changed?): enter the header value again")
+        return _header_value(plaintext)
+    return _header_value(value)
+
+
+def check_env_allowed(name: str, env_allowlist: list[str]) -> None:
+    if name not in env_allowlist:
+        raise ConfigError("auth_header", f"environment variable {name} is not allowed for harvest sources; the site's "
+                                         "ckanext.procurement.harvest.auth_env_allowlist lists those that are")
+
+
+def _header_value(value: str) -> str:
+    if HEADER_BREAK.search(value):
+        raise ConfigError("auth_header", "must not contain line breaks (CR or LF) or other control characters")
     return value
+
+
+def seal_auth_header(text: str | None, store) -> str | None:
+    """The config text with a literal auth_header replaced by `secret:<id>`, `store(value)` giving the id."""
+    if not isinstance(text, str) or not text.strip():
+        return text
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return text  # parse_config rejects it (without quoting it)
+    header = raw.get("auth_header") if isinstance(raw, dict) else None
+    if not isinstance(header, str) or not header.strip() or header.startswith((SECRET_PREFIX, ENV_PREFIX)):
+        return text
+    _header_value(header)  # a value that can't be sent is refused, not stored
+    raw["auth_header"] = SECRET_PREFIX + store(header)
+    return json.dumps(raw, indent=2)
+
+
+def secret_id(text: str | None) -> str | None:
+    """The id of the stored secret a config text refers to, if any."""
+    try:
+        raw = json.loads(text) if text else {}
+    except ValueError:
+        return None
+    header = raw.get("auth_header") if isinstance(raw, dict) else None
+    if isinstance(header, str) and header.startswith(SECRET_PREFIX):
+        return header[len(SECRET_PREFIX):]
+    return None

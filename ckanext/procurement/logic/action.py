@@ -46,6 +46,8 @@ def procurement_process_save(context, data_dict):
     :type redact_paths: list of strings
     :param redaction_reason: the reason shown for withheld values
     :param harvest_source_id: set by the harvester that filled the dataset
+    :param withheld_paths: paths already withheld from ``releases`` upstream (by a harvester's gather)
+    :type withheld_paths: list of strings
     :param force: update the dataset even when the releases did not change (default false)
     :param license_id: the open license of a new process (default the site's
         ``ckanext.procurement.default_license``); an existing process keeps the license
@@ -87,7 +89,9 @@ def procurement_process_save(context, data_dict):
         shown = {"id": package.id} if context.get("return_id_only") else _show(context, package.id)
         return {"status": "unchanged", "package": shown, "problems": [p.as_dict() for p in problems]}
 
-    redacted, withheld = prepared.releases, prepared.withheld
+    redacted = prepared.releases
+    # a harvester's gather already redacted the releases: what it withheld is named here too
+    withheld = sorted(set(prepared.withheld) | set(data.get("withheld_paths") or []))
     release_schema = settings.release_schema()
     compiled = ocds_compile.compile_releases(redacted, release_schema, problems=problems)
     summary = derive.summarize(

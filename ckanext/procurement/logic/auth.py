@@ -37,6 +37,50 @@ def procurement_record_show(context, data_dict):
     return {"success": True}
 
 
+# ckanext-harvest lets anyone read harvest objects, which hold what a source
+# sent (the view /harvest/object/<id> and /dataset/harvest_object/<id> call
+# harvest_object_show): only those who may edit the source may read them.
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access  # anonymous visitors get the same answer as everyone who can't edit the source
+def harvest_object_show(next_auth, context, data_dict):
+    harvest_object = _harvest_object(context, data_dict)
+    return _may_edit_source(context, harvest_object.harvest_source_id)
+
+
+@tk.chained_auth_function
+def harvest_object_list(next_auth, context, data_dict):
+    source_id = data_dict.get("source_id")
+    if not source_id:  # every source's objects: sysadmins only (they never reach auth functions)
+        return {"success": False, "msg": tk._("Only sysadmins may list the harvest objects of every source")}
+    return _may_edit_source(context, source_id)
+
+
+def _harvest_object(context, data_dict):
+    from ckanext.harvest.model import HarvestObject
+
+    if data_dict.get("id"):
+        harvest_object = HarvestObject.get(data_dict["id"])
+    elif data_dict.get("dataset_id"):
+        package = model.Package.get(data_dict["dataset_id"])
+        harvest_object = package and model.Session.query(HarvestObject).filter(
+            HarvestObject.package_id == package.id, HarvestObject.current == True,  # noqa: E712
+        ).first()
+    else:
+        raise tk.ValidationError({"id": [tk._("Missing value")]})
+    if not harvest_object:
+        raise tk.ObjectNotFound(tk._("Harvest object not found"))
+    return harvest_object
+
+
+def _may_edit_source(context, source_id):
+    try:
+        tk.check_access("harvest_source_update", dict(context, ignore_auth=False), {"id": source_id})
+        return {"success": True}
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return {"success": False, "msg": tk._("Only those who may edit the harvest source may read its harvest objects")}
+
+
 def _check(action, context, data_dict):
     try:
         tk.check_access(action, dict(context, ignore_auth=False), data_dict)
@@ -49,4 +93,6 @@ def get_auth_functions():
     return {
         "procurement_process_save": procurement_process_save,
         "procurement_record_show": procurement_record_show,
+        "harvest_object_show": harvest_object_show,
+        "harvest_object_list": harvest_object_list,
     }

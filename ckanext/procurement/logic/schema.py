@@ -72,6 +72,7 @@ def process_save_schema(not_empty, ignore_missing, boolean_validator, unicode_sa
         "private": [ignore_missing, boolean_validator],
         "redact_paths": [ignore_missing, _redact_paths],
         "redaction_reason": [ignore_missing, unicode_safe],
+        "withheld_paths": [ignore_missing, _list_of_strings],
         "harvest_source_id": [ignore_missing, unicode_safe],
         "force": [ignore_missing, boolean_validator],
         "license_id": [ignore_missing, unicode_safe, procurement_open_license],

@@ -26,6 +26,7 @@ class FeedServer:
     def __init__(self):
         self.routes: dict[str, list[Reply]] = {}
         self.hits: dict[str, int] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []  # (path, headers) of every request, in order
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,6 +38,7 @@ class FeedServer:
                 key = path if path in outer.routes else urlsplit(path).path
                 replies = outer.routes.get(key)
                 outer.hits[key] = outer.hits.get(key, 0) + 1
+                outer.requests.append((path, dict(self.headers)))
                 if not replies:
                     self.send_response(404)
                     self.end_headers()

@@ -181,7 +181,7 @@ def test_http_500_then_success_is_retried(sysadmin, organization, feed):
     url = feed.route("/feed.json", Reply(b"oops", status=500, content_type="text/plain"), Reply(b"oops", status=503, content_type="text/plain"),
                      Reply(_json({"releases": releases})))
     source = create_source(sysadmin["name"], organization["id"], url, config={"retries": 3})
-    from ckanext.procurement.harvesters import http
+    from ckanext.procurement import fetch as http
 
     original = http.Fetcher.backoff
     http.Fetcher.backoff = 0.01  # keep the test fast; the schedule is still exponential
@@ -259,10 +259,12 @@ def test_auth_header_is_stored_as_a_secret(sysadmin, organization, feed):
     shown = helpers.call_action("harvest_source_show", id=source["id"])
     assert "s3cr3t-token" not in json.dumps(shown)
     assert json.loads(shown["config"])["auth_header"].startswith("secret:")
-    from ckanext.procurement.harvesters.config import resolve_auth_header
+    from ckanext.procurement.harvesters.config import SourceConfig, resolve_auth_header
     from ckanext.procurement.model import ProcurementSecret
 
-    assert resolve_auth_header(json.loads(shown["config"])["auth_header"], ProcurementSecret) == "Bearer s3cr3t-token"
+    # the secret resolves for its own source (and only for it: tests/ckan/test_confidentiality.py)
+    config = SourceConfig(auth_header=json.loads(shown["config"])["auth_header"], source_id=source["id"])
+    assert resolve_auth_header(config, ProcurementSecret, []) == "Bearer s3cr3t-token"
 
 
 def test_publish_after_review_keeps_new_processes_private(sysadmin, organization, feed):

@@ -1,0 +1,158 @@
+"""The secrets in the config of the procurement harvest sources.
+
+A literal `auth_header` is moved to the secret store (encrypted) and
+replaced by `secret:<id>` before anything logs the source: ckanext-harvest
+logs what `harvest_source_create`/`_update`/`_patch` receive, and CKAN's
+package actions log theirs (at DEBUG), so the actions are chained here. The
+harvester's `validate_config` does the same for any other way in.
+
+The secret is bound to its source once the source exists (after create or
+update) and resolves for that source only; the reference is shown only to
+those who may edit the source.
+"""
+from __future__ import annotations
+
+import json
+
+import ckan.model as model
+import ckan.plugins as plugins
+import ckan.plugins.toolkit as tk
+
+from ckanext.procurement.harvesters.config import SECRET_PREFIX, ConfigError, seal_auth_header, secret_id
+from ckanext.procurement.model import ProcurementSecret
+from ckanext.procurement.secrets import SecretKeyError
+
+SOURCE_TYPES = ("ocds", "procurement_csv")
+HARVEST_SOURCE = "harvest"
+HIDDEN_REFERENCE = SECRET_PREFIX + "(hidden)"
+
+
+def seal_config(config: str | None) -> str | None:
+    """The config with a literal auth_header moved to the secret store (unbound until the source is saved)."""
+    return seal_auth_header(config, ProcurementSecret.store)
+
+
+def _source_type(data_dict: dict) -> str | None:
+    """The harvester of the source being saved: as sent, or as stored (a patch may not repeat it)."""
+    if data_dict.get("source_type"):
+        return data_dict["source_type"]
+    from ckanext.harvest.model import HarvestSource
+
+    package = model.Package.get(data_dict["id"]) if data_dict.get("id") else None
+    source = HarvestSource.get(package.id) if package is not None else None
+    return source.type if source is not None else None
+
+
+def _sealed(data_dict: dict, harvest_action: bool) -> dict:
+    if not isinstance(data_dict, dict) or "config" not in data_dict:
+        return data_dict
+    if not harvest_action and data_dict.get("type") != HARVEST_SOURCE and "source_type" not in data_dict:
+        return data_dict
+    if _source_type(data_dict) not in SOURCE_TYPES:
+        return data_dict
+    try:
+        return dict(data_dict, config=seal_config(data_dict["config"]))
+    except (ConfigError, SecretKeyError) as error:  # refused here, before ckanext-harvest logs the value
+        raise tk.ValidationError({"config": [tk._("Error parsing the configuration options: {error}").format(error=error)]})
+
+
+def _chain(name: str):
+    harvest_action = name.startswith("harvest_")
+
+    @tk.chained_action
+    def sealing_action(next_action, context, data_dict):
+        return next_action(context, _sealed(data_dict, harvest_action))
+
+    if harvest_action:  # like ckanext-harvest's own (they leave the auth check to the package actions)
+        sealing_action.auth_audit_exempt = True
+    sealing_action.__name__ = name
+    sealing_action.__doc__ = f"{name}, with a literal auth_header of a procurement source sealed first."
+    return sealing_action
+
+
+def get_chained_actions() -> dict:
+    names = ("harvest_source_create", "harvest_source_update", "harvest_source_patch",
+             "package_create", "package_update", "package_patch")
+    actions = {name: _chain(name) for name in names}
+    actions["harvest_source_list"] = harvest_source_list
+    if plugins.plugin_loaded("activity"):
+        actions["activity_create"] = activity_create
+    return actions
+
+
+# --- binding ---------------------------------------------------------------------
+
+def bind_secrets(pkg_dict: dict) -> None:
+    """after_dataset_create/update of a harvest source: it owns the secret it was just given."""
+    if pkg_dict.get("type") != HARVEST_SOURCE or "config" not in pkg_dict:
+        return
+    reference = secret_id(pkg_dict.get("config"))
+    ProcurementSecret.bind([reference] if reference else [], pkg_dict["id"])
+
+
+# --- showing -------------------------------------------------------------------
+
+def hide_reference(config: str | None) -> str | None:
+    if not secret_id(config):
+        return config
+    raw = json.loads(config)
+    raw["auth_header"] = HIDDEN_REFERENCE
+    return json.dumps(raw, indent=2)
+
+
+def _may_edit(context: dict, source_id: str) -> bool:
+    if context.get("ignore_auth"):
+        return True
+    try:
+        tk.check_access("harvest_source_update", {"model": model, "user": context.get("user"),
+                                                  "auth_user_obj": context.get("auth_user_obj")}, {"id": source_id})
+        return True
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return False
+
+
+def _hide_in_dataset(pkg_dict: dict) -> None:
+    pkg_dict["config"] = hide_reference(pkg_dict["config"])
+    # ckanext-harvest's show schema also copies each config key to the top level
+    if str(pkg_dict.get("auth_header", "")).startswith(SECRET_PREFIX):
+        pkg_dict["auth_header"] = HIDDEN_REFERENCE
+
+
+def after_dataset_show(context: dict, pkg_dict: dict) -> dict:
+    if pkg_dict.get("type") == HARVEST_SOURCE and secret_id(pkg_dict.get("config")) and not _may_edit(context, pkg_dict["id"]):
+        _hide_in_dataset(pkg_dict)
+    return pkg_dict
+
+
+def after_dataset_search(search_results: dict) -> dict:
+    # no user here: search results never show a reference (the source's page and edit form do, to its editors)
+    for result in search_results.get("results", []):
+        if result.get("type") == HARVEST_SOURCE and secret_id(result.get("config")):
+            _hide_in_dataset(result)
+    return search_results
+
+
+@tk.chained_action
+@tk.side_effect_free
+def harvest_source_list(next_action, context, data_dict):
+    """ckanext-harvest's list shows every source's config to anyone: not the secret references."""
+    sources = next_action(context, data_dict)
+    for source in sources:
+        if secret_id(source.get("config")) and not _may_edit(context, source["id"]):
+            source["config"] = hide_reference(source["config"])
+    return sources
+
+
+harvest_source_list.auth_audit_exempt = True  # as ckanext-harvest's own: it checks nothing (anyone may list)
+
+
+@tk.chained_action
+def activity_create(next_action, context, data_dict):
+    """A source's activity keeps its whole dataset, read by anyone who may read the
+    source: its history never shows the secret reference (its editors see it on the source)."""
+    package = (data_dict.get("data") or {}).get("package") if isinstance(data_dict, dict) else None
+    if isinstance(package, dict) and package.get("type") == HARVEST_SOURCE and secret_id(package.get("config")):
+        package = dict(package)
+        _hide_in_dataset(package)
+        data_dict = dict(data_dict, data=dict(data_dict["data"], package=package))
+    return next_action(context, data_dict)
