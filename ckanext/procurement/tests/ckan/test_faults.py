@@ -13,6 +13,7 @@ clock instead of sleeping.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import signal
 import subprocess
@@ -61,9 +62,9 @@ class Consumers:
             self.start(name)
 
     def start(self, name: str) -> None:
-        log = open(self.logs / f"{name}.log", "a")
-        self.procs[name] = subprocess.Popen(CKAN + ["harvester", name], cwd=REPO_ROOT,
-                                            stdout=subprocess.DEVNULL, stderr=log)
+        with open(self.logs / f"{name}.log", "a") as log:  # the consumer's tracebacks, if it dies
+            self.procs[name] = subprocess.Popen(CKAN + ["harvester", name], cwd=REPO_ROOT,
+                                                stdout=subprocess.DEVNULL, stderr=log)
 
     def revive(self) -> None:
         for name, proc in self.procs.items():
@@ -344,4 +345,42 @@ def test_solr_stopped_during_updates_and_withdrawals(sysadmin, organization, dem
     assert model.Package.get(ProcurementRecord.get(removed).package_id).state == "deleted"
     assert removed not in {d["ocid"] for d in processes()["results"]}
     assert consistency.check().agrees
+    queue.purge_queues()
+
+
+def test_job_with_a_lost_object_ends_at_the_timeout(sysadmin, organization, demo):
+    """A consumer died holding an object and its queue entry is gone (Redis restarted meanwhile):
+    nothing can finish that object, so `ckan harvester run` closes the job at ckan.harvest.timeout,
+    and the next run imports the process."""
+    from freezegun import freeze_time
+
+    from ckanext.procurement.tests.ckan.harvest_helpers import drain, run_job
+
+    queue.purge_queues()
+    source = create_source(sysadmin["name"], organization["id"], demo.releases_url)
+    expected = _feed_ocids(demo)
+    job = helpers.call_action("harvest_job_create", source_id=source["id"], run=True)
+    drain(queue.get_gather_consumer(), queue.gather_callback)
+    fetch = queue.get_fetch_consumer()
+    _, _, body = fetch.basic_get(None)  # taken by the consumer that dies
+    lost = HarvestObject.get(json.loads(body)["harvest_object_id"])
+    lost.state, lost.fetch_started = "FETCH", datetime.datetime.utcnow()
+    lost.save()
+    drain(fetch, queue.fetch_callback)
+
+    _cron()
+    assert _latest_job(source["id"])["status"] == "Running"  # within the timeout, the job waits
+    timeout = int(config.get("ckan.harvest.timeout"))
+    with freeze_time(datetime.datetime.utcnow() + datetime.timedelta(minutes=timeout + 1)):
+        _cron()
+    ended = _latest_job(source["id"])
+    assert ended["id"] == job["id"] and ended["status"] == "Finished"
+    report = helpers.call_action("harvest_job_report", id=job["id"])
+    assert any("timeout" in error["message"] for error in report["gather_errors"])
+    _assert_nothing_half_saved()
+    assert ProcurementRecord.get(lost.guid) is None
+
+    report = run_job(source["id"], sysadmin["name"])
+    assert report["stats"].get("added") == 1 and report["stats"].get("not modified") == len(expected) - 1
+    _assert_whole(expected)
     queue.purge_queues()
