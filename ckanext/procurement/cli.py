@@ -62,7 +62,7 @@ def harvest(source: str):
     """
     import ckan.plugins.toolkit as tk
 
-    from ckanext.procurement.harvesters.inline import run_job
+    from ckanext.procurement.harvesters.inline import JobRunning, run_job
 
     # progress lines (counts and rate) from gather, whatever the ini's log levels
     progress = logging.getLogger("ckanext.procurement.harvesters")
@@ -73,11 +73,65 @@ def harvest(source: str):
     progress.propagate = False
 
     context = {"user": _site_user()["name"]}
-    result = run_job(source, context["user"], on_progress=click.echo)
+    try:
+        result = run_job(source, context["user"], on_progress=click.echo)
+    except tk.ObjectNotFound:
+        raise click.ClickException(tk._("No harvest source {source!r}").format(source=source))
+    except JobRunning as running:
+        # two runs of one source would import the same processes side by side
+        raise click.ClickException(tk._(
+            "Harvest source {source!r} already has a running job, {job} (started {started} UTC). "
+            "Wait for it to finish (`ckan harvester run` finishes completed jobs and applies the timeout), "
+            "or abort it with `ckan harvester job-abort {source}`, then run this command again."
+        ).format(source=source, job=running.job.id,
+                 started=(running.job.gather_started or running.job.created).strftime("%Y-%m-%d %H:%M:%S")))
     click.echo(f"job {result['status'].lower()}: {json.dumps(result['stats'])}")
     errors = tk.get_action("harvest_job_report")(dict(context), {"id": result["job_id"]})
     for error in errors["gather_errors"][:20]:
         click.echo(f"gather: {error['message']}", err=True)
+
+
+@procurement.command("check-index")
+@click.option("--repair", is_flag=True, help="reindex datasets missing from the index and remove index entries without a dataset")
+@click.option("--delete-orphan-records", is_flag=True,
+              help="with --repair, also delete OCDS records whose dataset no longer exists (their releases are lost)")
+@click.option("--show", default=20, show_default=True, help="ids listed per kind of disagreement")
+def check_index(repair: bool, delete_orphan_records: bool, show: int):
+    """Check that the search index agrees with the database (and repair it on request).
+
+    Lists active contracting-process datasets missing from Solr, Solr entries
+    without an active dataset, OCDS records without a dataset and datasets
+    without a record. Exits 1 while any disagreement remains.
+    """
+    from ckanext.procurement import consistency
+
+    if delete_orphan_records and not repair:
+        raise click.UsageError("--delete-orphan-records only applies with --repair")
+    report = consistency.check()
+    _print_report(report, show)
+    if repair and not report.agrees:
+        done = consistency.repair(report, delete_orphan_records=delete_orphan_records)
+        click.echo("repaired: " + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in done.items()))
+        report = consistency.check()
+        _print_report(report, show)
+    if report.records_without_dataset and not delete_orphan_records:
+        click.echo("records without a dataset are kept: re-harvest their source, "
+                   "or delete them with --repair --delete-orphan-records", err=True)
+    if not report.agrees:
+        sys.exit(1)
+
+
+def _print_report(report, show: int) -> None:
+    click.echo(f"{report.datasets} active contracting-process datasets, {report.index_entries} index entries")
+    kinds = [("missing from the index", report.missing_from_index),
+             ("index entries without an active dataset", report.orphan_index_entries),
+             ("records without a dataset (ocids)", report.records_without_dataset),
+             ("datasets without a record", report.datasets_without_record)]
+    for label, ids in kinds:
+        if ids:
+            more = f" (and {len(ids) - show} more)" if len(ids) > show else ""
+            click.echo(f"{len(ids)} {label}: {' '.join(ids[:show])}{more}")
+    click.echo("index and database agree" if report.agrees else "index and database disagree")
 
 
 @procurement.command("demo-setup")

@@ -25,6 +25,7 @@ from typing import Any, Iterator
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
+from ckan.lib.search import SearchIndexError
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 
@@ -313,7 +314,10 @@ class ProcurementHarvester(HarvesterBase):
         context = {"user": self._get_user_name(), "ignore_auth": True, "model": model, "session": model.Session,
                    "return_id_only": True}
         if status == DELETE:
-            return self._withdraw(harvest_object, context)
+            try:
+                return self._withdraw(harvest_object, context)
+            except SearchIndexError:
+                return self._index_unavailable(harvest_object)
 
         config, owner_org = self._job_settings(harvest_object)
         releases, withheld = read_object_content(harvest_object.content)
@@ -339,10 +343,20 @@ class ProcurementHarvester(HarvesterBase):
             message = _format_errors(error.error_dict) if isinstance(error, tk.ValidationError) else str(error)
             self._save_object_error(f"{ocid}: {message}", harvest_object, "Import")
             return False
+        except SearchIndexError:
+            return self._index_unavailable(harvest_object)
         for problem in result["problems"]:
             self._save_object_error(f"{problem['severity'].capitalize()}: {ocid}: {problem['message']} (at {problem['path']})",
                                     harvest_object, "Import")
         return "unchanged" if result["status"] == "unchanged" else True
+
+    def _index_unavailable(self, harvest_object: HarvestObject) -> bool:
+        """Solr is away: the dataset's change and its record were rolled back together; the
+        consumer lives on, and the next run finds the stored record behind the source and redoes it."""
+        model.Session.rollback()
+        self._save_object_error(tk._("{ocid}: the search index was unavailable; nothing was saved, "
+                                     "the next harvest does it again").format(ocid=harvest_object.guid), harvest_object, "Import")
+        return False
 
     def _withdraw(self, harvest_object: HarvestObject, context: dict) -> bool:
         """Withdraw, never purge: the dataset and its record stay, restorable by a later harvest."""

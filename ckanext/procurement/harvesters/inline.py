@@ -18,12 +18,34 @@ from ckanext.harvest.model import HarvestJob, HarvestObject
 LOAD_BATCH = 50  # harvest objects read per query (each holds its process's releases)
 
 
+class JobRunning(Exception):
+    """The source already has a running job: running another beside it would import twice."""
+
+    def __init__(self, job: HarvestJob):
+        super().__init__(job.id)
+        self.job = job
+
+
+def _job_to_run(source_id: str, context: dict) -> HarvestJob:
+    """The source's waiting (New) job if it has one, else a new job; JobRunning if one is running."""
+    existing = (model.Session.query(HarvestJob)
+                .filter(HarvestJob.source_id == source_id, HarvestJob.status.in_(["New", "Running"]))
+                .order_by(HarvestJob.created.desc()).first())
+    if existing is not None and existing.status == "Running":
+        raise JobRunning(existing)
+    if existing is None:
+        created = tk.get_action("harvest_job_create")(dict(context), {"source_id": source_id, "run": False})
+        existing = HarvestJob.get(created["id"])
+    return existing
+
+
 def run_job(source_id: str, user: str, on_progress: Callable[[str], None] | None = None, every: int = 100) -> dict:
-    """Run a new job of the source to its end; return timings, object count and the job's stats."""
+    """Run a job of the source to its end (its waiting job, or a new one); return timings, object count
+    and the job's stats. Raises JobRunning when the source's job is already running elsewhere."""
     context = {"user": user}
     source = tk.get_action("harvest_source_show")(dict(context), {"id": source_id})
-    job = tk.get_action("harvest_job_create")(dict(context), {"source_id": source["id"], "run": False})
-    job_obj = HarvestJob.get(job["id"])
+    job_obj = _job_to_run(source["id"], context)
+    job = {"id": job_obj.id}
     job_obj.status = "Running"
     job_obj.save()
     harvester = queue.get_harvester(source["source_type"])

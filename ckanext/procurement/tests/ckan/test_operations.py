@@ -94,3 +94,37 @@ def test_refresh_status_moves_closed_tenders_to_evaluation(sysadmin, organizatio
     assert result.returncode == 0, result.stderr
     assert "refreshed 1 processes" in result.stdout
     assert helpers.call_action("package_show", id=saved["package"]["id"])["status"] == "evaluation"
+
+
+def test_command_line_harvest_runs_the_waiting_job(sysadmin, organization):
+    with DemoServer(processes=6, seed=5) as demo:
+        source = create_source(sysadmin["name"], organization["id"], demo.releases_url, name="cli-source")
+        waiting = helpers.call_action("harvest_job_create", context={"user": sysadmin["name"]},
+                                      source_id=source["id"], run=False)
+        result = _ckan("procurement", "harvest", "cli-source")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    jobs = helpers.call_action("harvest_job_list", source_id=source["id"])
+    assert [job["id"] for job in jobs] == [waiting["id"]]  # that job ran, no second one
+    assert jobs[0]["status"] == "Finished" and jobs[0]["stats"].get("added", 0) == processes()["count"] > 0
+
+
+def test_command_line_harvest_explains_a_running_job(sysadmin, organization):
+    with DemoServer(processes=6, seed=5) as demo:
+        source = create_source(sysadmin["name"], organization["id"], demo.releases_url, name="cli-source")
+        running = helpers.call_action("harvest_job_create", context={"user": sysadmin["name"]}, source_id=source["id"])
+        queue.purge_queues()  # no consumer here: the job stays Running
+        result = _ckan("procurement", "harvest", "cli-source")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "HarvestJobExists" not in result.stderr
+    assert f"already has a running job, {running['id']} (started " in result.stderr
+    assert "ckan harvester job-abort cli-source" in result.stderr
+    assert processes()["count"] == 0
+    assert [job["status"] for job in helpers.call_action("harvest_job_list", source_id=source["id"])] == ["Running"]
+
+
+def test_command_line_harvest_names_an_unknown_source():
+    result = _ckan("procurement", "harvest", "no-such-source")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "No harvest source 'no-such-source'" in result.stderr

@@ -1,0 +1,116 @@
+"""Does the search index agree with the database?
+
+A contracting process is stored twice: its dataset and OCDS record in
+PostgreSQL (one transaction) and its dataset in Solr, which the catalog
+pages, facets and `package_search` read. A Solr outage, a restore of one
+but not the other, or a crash can leave them apart. `check` lists every
+disagreement; `repair` makes the index follow the database (the database
+is the truth) and leaves records without a dataset alone unless asked.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import ckan.model as model
+from ckan.lib import search
+from ckan.lib.search.common import make_connection
+
+from ckanext.procurement.dataset import DATASET_TYPE
+from ckanext.procurement.model import ProcurementRecord
+
+log = logging.getLogger(__name__)
+
+SOLR_PAGE = 1000  # ids read from Solr per request
+
+
+@dataclasses.dataclass
+class Report:
+    # active datasets (public or private) that package_search cannot find
+    missing_from_index: list[str] = dataclasses.field(default_factory=list)
+    # index entries whose dataset is gone, withdrawn or not a contracting process
+    orphan_index_entries: list[str] = dataclasses.field(default_factory=list)
+    # OCDS records whose dataset does not exist at all (not even withdrawn)
+    records_without_dataset: list[str] = dataclasses.field(default_factory=list)
+    # contracting-process datasets without their OCDS record (half saved)
+    datasets_without_record: list[str] = dataclasses.field(default_factory=list)
+    datasets: int = 0
+    index_entries: int = 0
+
+    @property
+    def agrees(self) -> bool:
+        return not (self.missing_from_index or self.orphan_index_entries
+                    or self.records_without_dataset or self.datasets_without_record)
+
+    def as_dict(self) -> dict:
+        return dict(dataclasses.asdict(self), agrees=self.agrees)
+
+
+def indexed_ids() -> set[str]:
+    """Ids of this site's contracting-process entries in Solr, whatever their state."""
+    from ckan.plugins.toolkit import config
+
+    connection = make_connection()
+    filters = ["+entity_type:package", f'+site_id:"{config.get("ckan.site_id")}"', f"+dataset_type:{DATASET_TYPE}"]
+    ids: set[str] = set()
+    start = 0
+    while True:
+        # sorted on the unique key, so pages neither overlap nor skip while nothing is written
+        page = connection.search(q="*:*", fq=filters, fl="id", sort="index_id asc", start=start, rows=SOLR_PAGE)
+        ids.update(doc["id"] for doc in page.docs)
+        start += SOLR_PAGE
+        if start >= page.hits:
+            return ids
+
+
+def check() -> Report:
+    """Compare PostgreSQL and Solr; read-only."""
+    rows = model.Session.query(model.Package.id, model.Package.state).filter(model.Package.type == DATASET_TYPE).all()
+    active = {package_id for package_id, state in rows if state == "active"}
+    all_datasets = {package_id for package_id, _ in rows}
+    indexed = indexed_ids()
+    records = model.Session.query(ProcurementRecord.ocid, ProcurementRecord.package_id).all()
+    recorded_packages = {package_id for _, package_id in records}
+    # a record's dataset may be of any state (withdrawn datasets keep their record), but must exist
+    existing = {package_id for (package_id,) in model.Session.query(model.Package.id).filter(
+        model.Package.id.in_(recorded_packages))} if recorded_packages else set()
+    return Report(
+        missing_from_index=sorted(active - indexed),
+        orphan_index_entries=sorted(indexed - active),
+        records_without_dataset=sorted(ocid for ocid, package_id in records if package_id not in existing),
+        datasets_without_record=sorted(all_datasets - recorded_packages),
+        datasets=len(active),
+        index_entries=len(indexed),
+    )
+
+
+def repair(report: Report, delete_orphan_records: bool = False) -> dict[str, int]:
+    """Make the index follow the database; return what was done.
+
+    Records without a dataset are the only copy of what a publisher sent:
+    they are deleted only when asked. Datasets without a record can't be
+    rebuilt here (their releases are gone); the next harvest of their
+    source saves them whole again.
+    """
+    done = {"reindexed": 0, "unindexed": 0, "records_deleted": 0}
+    if report.missing_from_index:
+        search.rebuild(package_ids=report.missing_from_index, defer_commit=True)
+        done["reindexed"] = len(report.missing_from_index)
+    index = search.index_for(model.Package)
+    for package_id in report.orphan_index_entries:
+        package = model.Package.get(package_id)
+        if package is not None and package.state == "active":
+            continue  # became active since the check: leave it indexed
+        index.delete_package({"id": package_id})
+        done["unindexed"] += 1
+    if report.missing_from_index or report.orphan_index_entries:
+        search.commit()
+    if delete_orphan_records and report.records_without_dataset:
+        for ocid in report.records_without_dataset:
+            record = ProcurementRecord.get(ocid)
+            if record is not None and model.Package.get(record.package_id) is None:
+                model.Session.delete(record)
+                done["records_deleted"] += 1
+        model.Session.commit()
+    log.info("Index repair: %s", done)
+    return done

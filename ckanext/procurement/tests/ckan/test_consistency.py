@@ -1,0 +1,119 @@
+"""`ckan procurement check-index`: the database and the Solr index agree,
+and when they don't (an outage, a restore of one but not the other), the
+command says exactly where and repairs the index without losing data."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+import ckan.model as model
+from ckan.cli.cli import ckan as ckan_command
+from ckan.lib import search
+from ckan.tests import helpers
+from ckanext.procurement import consistency
+from ckanext.procurement.model import ProcurementRecord
+from ckanext.procurement.tests.ckan.harvest_helpers import processes
+
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
+
+
+def _save(user: str, org_id: str, n: int, private: bool = False) -> list[dict]:
+    saved = []
+    for i in range(n):
+        release = {"ocid": f"ocds-cons01-{uuid.uuid4().hex[:8]}", "id": "r1", "date": "2026-01-05T10:00:00Z",
+                   "tag": ["tender"], "initiationType": "tender", "parties": [],
+                   "tender": {"id": "t1", "title": f"Road salt lot {i}", "status": "active"}}
+        saved.append(helpers.call_action("procurement_process_save", context={"user": user},
+                                         releases=[release], owner_org=org_id, private=private)["package"])
+    return saved
+
+
+def _orphan_index_entry(dataset: dict) -> str:
+    """An index entry of a dataset the database doesn't have (as after restoring an older database)."""
+    ghost = dict(helpers.call_action("package_show", id=dataset["id"]), id=str(uuid.uuid4()), name=f"ghost-{uuid.uuid4().hex[:8]}")
+    search.index_for(model.Package).index_package(ghost)
+    return ghost["id"]
+
+
+def test_saved_processes_agree(sysadmin, organization):
+    _save(sysadmin["name"], organization["id"], 2)
+    _save(sysadmin["name"], organization["id"], 1, private=True)
+    report = consistency.check()
+    assert report.agrees, report
+    assert report.datasets == report.index_entries == 3
+
+
+def test_withdrawn_dataset_is_neither_missing_nor_orphan(sysadmin, organization):
+    first, _ = _save(sysadmin["name"], organization["id"], 2)
+    helpers.call_action("package_delete", context={"user": sysadmin["name"]}, id=first["id"])
+    report = consistency.check()
+    assert report.agrees, report
+    assert report.datasets == 1
+
+
+def test_check_names_every_disagreement(sysadmin, organization):
+    lost, deindexed, kept = _save(sysadmin["name"], organization["id"], 3)
+    search.index_for(model.Package).delete_package({"id": deindexed["id"]})
+    ghost = _orphan_index_entry(kept)
+    # a dataset whose record is gone, and a record whose dataset is gone
+    record = ProcurementRecord.by_package(lost["id"])
+    stray = ProcurementRecord(ocid="ocds-cons01-stray", package_id=str(uuid.uuid4()), releases=record.releases,
+                              compiled_release=record.compiled_release, releases_hash="x", withheld=[])
+    model.Session.delete(record)
+    model.Session.add(stray)
+    model.Session.commit()
+
+    report = consistency.check()
+    assert not report.agrees
+    assert report.missing_from_index == [deindexed["id"]]
+    assert report.orphan_index_entries == [ghost]
+    assert report.records_without_dataset == ["ocds-cons01-stray"]
+    assert report.datasets_without_record == [lost["id"]]
+
+
+def test_command_reports_then_repairs_the_index(cli, sysadmin, organization):
+    deindexed, kept = _save(sysadmin["name"], organization["id"], 2)
+    search.index_for(model.Package).delete_package({"id": deindexed["id"]})
+    ghost = _orphan_index_entry(kept)
+    assert processes()["count"] == 2  # the ghost is found, the lost dataset is not
+
+    result = cli.invoke(ckan_command, ["procurement", "check-index"])
+    assert result.exit_code == 1, result.output
+    assert f"1 missing from the index: {deindexed['id']}" in result.output
+    assert f"1 index entries without an active dataset: {ghost}" in result.output
+    assert "disagree" in result.output
+    assert not consistency.check().agrees  # checking alone changes nothing
+
+    result = cli.invoke(ckan_command, ["procurement", "check-index", "--repair"])
+    assert result.exit_code == 0, result.output
+    assert "repaired: 1 reindexed, 1 unindexed" in result.output
+    assert result.output.rstrip().endswith("index and database agree")
+    assert {d["id"] for d in processes()["results"]} == {deindexed["id"], kept["id"]}
+
+    result = cli.invoke(ckan_command, ["procurement", "check-index"])
+    assert result.exit_code == 0, result.output
+
+
+def test_records_without_dataset_are_deleted_only_when_asked(cli, sysadmin, organization):
+    (dataset,) = _save(sysadmin["name"], organization["id"], 1)
+    record = ProcurementRecord.by_package(dataset["id"])
+    model.Session.add(ProcurementRecord(ocid="ocds-cons01-stray", package_id=str(uuid.uuid4()), releases=record.releases,
+                                        compiled_release=record.compiled_release, releases_hash="x", withheld=[]))
+    model.Session.commit()
+
+    result = cli.invoke(ckan_command, ["procurement", "check-index", "--repair"])
+    assert result.exit_code == 1, result.output
+    assert "1 records without a dataset (ocids): ocds-cons01-stray" in result.output
+    assert "--delete-orphan-records" in result.output
+    model.Session.remove()
+    assert ProcurementRecord.get("ocds-cons01-stray") is not None
+
+    result = cli.invoke(ckan_command, ["procurement", "check-index", "--delete-orphan-records"])
+    assert result.exit_code != 0 and ProcurementRecord.get("ocds-cons01-stray") is not None
+
+    result = cli.invoke(ckan_command, ["procurement", "check-index", "--repair", "--delete-orphan-records"])
+    assert result.exit_code == 0, result.output
+    model.Session.remove()
+    assert ProcurementRecord.get("ocds-cons01-stray") is None
+    assert ProcurementRecord.by_package(dataset["id"]) is not None  # a record with its dataset stays
