@@ -71,3 +71,13 @@ def test_datasets_of_other_harvesters_keep_their_harvest_source(sysadmin):
 
     helpers.call_action("package_patch", context=dict(context), id=dataset["id"], notes="reindexed")
     assert _found(fq=f'+harvest_source_id:"{source["id"]}"') == ["state-roads"]
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_ordinary_searches_are_left_as_ckan_makes_them(sysadmin):
+    org = factories.Organization()
+    helpers.call_action("package_create", context={"user": sysadmin["name"]}, name="weekly-cases",
+                        title="Week 19 covid cases", owner_org=org["id"])
+    # a word with a hyphen is not taken for an ocid (searched as a phrase) outside process searches
+    assert _found(q="covid-19") == ["weekly-cases"]
+    assert _found(q="covid-19", fq="+dataset_type:dataset") == ["weekly-cases"]
