@@ -6,7 +6,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.procurement import cli, harvest_guard, helpers, search, views
+from ckanext.procurement import cli, harvest_guard, harvest_index, helpers, search, views
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.logic import action, auth, source_config, validators
 
@@ -30,6 +30,8 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
         tk.add_template_directory(config, "templates")
         tk.add_public_directory(config, "public")
         tk.add_resource("assets", "procurement")
+        # ckanext-harvest reads its tables for contracting processes only
+        harvest_index.guard_harvest_index()
 
     # IActions
 

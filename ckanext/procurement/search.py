@@ -26,6 +26,9 @@ OPEN_FOR_BIDS_FQ = "+tender_status:active +tender_end_date:[NOW TO *]"
 # `ocds-34a6hz-01B68-160244/001/CZ`, `SDH-SMINC-26-2016`
 IDENTIFIER_QUERY = re.compile(r"^[^\s:\"()]*[A-Za-z0-9][-/_.][A-Za-z0-9][^\s:\"()]*$")
 
+# a search of contracting processes: `+dataset_type:contracting-process` (not its exclusion)
+PROCESS_TYPE_FQ = re.compile(r'(?<![-\w])dataset_type:"?' + re.escape(DATASET_TYPE) + r'\b')
+
 SORT_OPTIONS = {
     "deadline": "tender_end_date asc",
     "value_desc": "value_sort desc",
@@ -95,6 +98,7 @@ def _number(value: Any) -> float | None:
 
 def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
     fq = search_params.get("fq") or ""
+    searches_processes = bool(PROCESS_TYPE_FQ.search(fq))
     extras = search_params.get("extras") or {}
     if tk.asbool(extras.get(OPEN_FOR_BIDS_PARAM)):
         fq = f"{fq} {OPEN_FOR_BIDS_FQ}".strip()
@@ -111,6 +115,9 @@ def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
         # /dataset page filters on no type at all: keep the (many) processes
         # on their own page
         fq = f'{fq} -dataset_type:"{DATASET_TYPE}"'.strip()
+    search_params["fq"] = fq
+    if not searches_processes:
+        return search_params  # other datasets are searched as CKAN searches them
     # Solr's text analysis splits an identifier into its parts (ocd, 213, czf,
     # 000, 00001) and dismax ORs the parts of one word, so `ocds-...` would
     # match every process: an identifier is searched as a phrase instead
@@ -120,7 +127,6 @@ def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
     sort = search_params.get("sort")
     if sort in SORT_OPTIONS:
         search_params["sort"] = SORT_OPTIONS[sort]
-    search_params["fq"] = fq
     return search_params
 
 
