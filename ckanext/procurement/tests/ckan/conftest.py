@@ -1,6 +1,25 @@
 import pytest
 
+from ckanext.procurement.tests.feed_server import FeedServer
+
 
 @pytest.fixture(autouse=True)
 def _plugins(with_plugins):
     """Every test here runs with the plugins of test.ini loaded."""
+
+
+@pytest.fixture
+def purged_queues():
+    """ckanext-harvest's Redis queues empty before and after the test."""
+    from ckanext.harvest import queue
+
+    queue.purge_queues()
+    yield
+    queue.purge_queues()
+
+
+@pytest.fixture
+def feed():
+    """A stand-in purchasing system on loopback (tests.feed_server)."""
+    with FeedServer() as server:
+        yield server

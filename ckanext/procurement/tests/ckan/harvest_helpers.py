@@ -43,3 +43,15 @@ def processes(fq: str = "", **params) -> dict:
     params.setdefault("rows", 1000)
     params.setdefault("include_private", True)
     return helpers.call_action("package_search", fq=f"+dataset_type:contracting-process {fq}", **params)
+
+
+def feed_ocids(url: str) -> set[str]:
+    """Every ocid a release feed lists, following its `links.next` pages."""
+    import requests
+
+    ocids = set()
+    while url:
+        page = requests.get(url, timeout=30).json()
+        ocids.update(r["ocid"] for r in page["releases"])
+        url = (page.get("links") or {}).get("next")
+    return ocids

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
+from ckanext.procurement.tests.ckan.forms import form_fields
 from ckanext.procurement.tests.ckan.test_schema import FICTIONAL_OCID, fictional_releases, release, save
 
 
@@ -111,23 +112,7 @@ def _form_fields(body: str) -> MultiDict:
     """The fields of the dataset form, as the browser would send them (names may repeat)."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(body, "html.parser")
-    form = soup.find("form", id="dataset-edit")
-    fields = MultiDict()
-    for tag in form.find_all(["input", "textarea", "select"]):
-        name = tag.get("name")
-        if not name or tag.get("type") in ("submit", "button", "file"):
-            continue
-        if tag.get("type") in ("checkbox", "radio") and not tag.has_attr("checked"):
-            continue
-        if tag.name == "textarea":
-            fields.add(name, tag.text)
-        elif tag.name == "select":
-            option = tag.find("option", selected=True) or tag.find("option")
-            fields.add(name, option.get("value", "") if option else "")
-        else:
-            fields.add(name, tag.get("value", ""))
-    return fields
+    return form_fields(BeautifulSoup(body, "html.parser").find("form", id="dataset-edit"))
 
 
 def _set(fields: MultiDict, **values) -> MultiDict:

@@ -17,33 +17,20 @@ from werkzeug.datastructures import MultiDict
 
 import ckan.model as model
 from ckan.tests import factories, helpers
-from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestObject
 
+from ckanext.procurement.tests.ckan.forms import form_fields
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, run_job
 from ckanext.procurement.tests.ckan.test_bad_input import _set
 from ckanext.procurement.tests.ckan.test_redaction import ADDRESSES, EMAILS, KEPT, _tables_containing
 from ckanext.procurement.tests.conftest import EXAMPLES_DIR
 from ckanext.procurement.tests.feed_server import FeedServer, Reply
 
-pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
 FICTIONAL = "ocds-213czf-000-00001"
 STAGES = ["01-planning", "02-tender", "03-tenderAmendment", "04-award", "05-contract", "06-implementation"]
 TOKEN = "Bearer s3cr3t-of-city-purchasing"
 EMAIL_PATH = "parties/contactPoint/email"
-
-
-@pytest.fixture(autouse=True)
-def _queues():
-    queue.purge_queues()
-    yield
-    queue.purge_queues()
-
-
-@pytest.fixture
-def feed():
-    with FeedServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -358,20 +345,7 @@ def _source_form_fields(body: str) -> MultiDict:
     """The fields of the harvest source form, as the browser would send them."""
     from bs4 import BeautifulSoup
 
-    form = BeautifulSoup(body, "html.parser").find("textarea", attrs={"name": "config"}).find_parent("form")
-    fields = MultiDict()
-    for tag in form.find_all(["input", "textarea", "select"]):
-        name = tag.get("name")
-        if not name or (tag.get("type") in ("checkbox", "radio", "submit") and not tag.has_attr("checked")):
-            continue
-        if tag.name == "textarea":
-            fields.add(name, tag.text)
-        elif tag.name == "select":
-            option = tag.find("option", selected=True) or tag.find("option")
-            fields.add(name, option.get("value", "") if option else "")
-        else:
-            fields.add(name, tag.get("value", ""))
-    return fields
+    return form_fields(BeautifulSoup(body, "html.parser").find("textarea", attrs={"name": "config"}).find_parent("form"))
 
 
 def test_no_secret_in_any_log_when_a_source_is_saved_through_the_api(app, sysadmin, organization, all_logs):

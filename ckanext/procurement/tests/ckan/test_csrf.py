@@ -10,21 +10,13 @@ import pytest
 
 from ckan import model
 from ckan.tests import factories, helpers
-from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestJob
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source
 from ckanext.procurement.tests.ckan.web_session import csrf_token, sign_in
 
-pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
 PASSWORD = "correct-horse-battery"
 EVIL = {"Origin": "http://attacker.example", "Referer": "http://attacker.example/page.html"}
-
-
-@pytest.fixture(autouse=True)
-def _queues():
-    queue.purge_queues()
-    yield
-    queue.purge_queues()
 
 
 @pytest.fixture

@@ -14,23 +14,15 @@ import urllib.request
 import pytest
 
 from ckan.tests import factories, helpers
-from ckanext.harvest import queue
 from ckanext.procurement.demo.server import DemoServer
 from ckanext.procurement.tests.ckan.harvest_helpers import processes
 from ckanext.procurement.tests.ckan.web_session import csrf_token, sign_in
 from ckanext.procurement.tests.conftest import REPO_ROOT
 
-pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
 CKAN = [str(REPO_ROOT / ".venv" / "bin" / "ckan"), "-c", str(REPO_ROOT / "test.ini")]
 PERIOD = 5  # seconds between two `ckan harvester run` (the demo: 30)
 PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture(autouse=True)
-def _queues():
-    queue.purge_queues()
-    yield
-    queue.purge_queues()
 
 
 @pytest.fixture

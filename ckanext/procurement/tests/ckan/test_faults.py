@@ -21,7 +21,6 @@ import time
 from urllib.parse import urlparse
 
 import pytest
-import requests
 
 import ckan.model as model
 from ckan.plugins.toolkit import config
@@ -31,7 +30,7 @@ from ckanext.harvest.model import HarvestJob, HarvestObject
 from ckanext.procurement import consistency
 from ckanext.procurement.demo.server import DemoServer
 from ckanext.procurement.model import ProcurementRecord
-from ckanext.procurement.tests.ckan.harvest_helpers import create_source, processes
+from ckanext.procurement.tests.ckan.harvest_helpers import create_source, feed_ocids, processes
 from ckanext.procurement.tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
@@ -97,15 +96,6 @@ def consumers(tmp_path):
 def demo():
     with DemoServer(processes=N, seed=23) as server:
         yield server
-
-
-def _feed_ocids(demo) -> set[str]:
-    ocids, url = set(), demo.releases_url
-    while url:
-        page = requests.get(url, timeout=30).json()
-        ocids.update(r["ocid"] for r in page["releases"])
-        url = (page.get("links") or {}).get("next")
-    return ocids
 
 
 def _latest_job(source_id: str) -> dict:
@@ -239,7 +229,7 @@ def _next_run_completes(source_id: str, consumers: Consumers, expected: set[str]
 
 def test_solr_stopped_mid_harvest(sysadmin, organization, demo, consumers):
     source = create_source(sysadmin["name"], organization["id"], demo.releases_url)
-    expected = _feed_ocids(demo)
+    expected = feed_ocids(demo.releases_url)
     _start_job(source["id"])
     _pause_mid_import(consumers)
     try:
@@ -265,7 +255,7 @@ def test_solr_stopped_mid_harvest(sysadmin, organization, demo, consumers):
 
 def test_postgres_restarted_mid_harvest(sysadmin, organization, demo, consumers):
     source = create_source(sysadmin["name"], organization["id"], demo.releases_url)
-    expected = _feed_ocids(demo)
+    expected = feed_ocids(demo.releases_url)
     _start_job(source["id"])
     _pause_mid_import(consumers)
     model.Session.remove()
@@ -284,7 +274,7 @@ def test_postgres_restarted_mid_harvest(sysadmin, organization, demo, consumers)
 
 def test_redis_restarted_mid_harvest(sysadmin, organization, demo, consumers):
     source = create_source(sysadmin["name"], organization["id"], demo.releases_url)
-    expected = _feed_ocids(demo)
+    expected = feed_ocids(demo.releases_url)
     _start_job(source["id"])
     _pause_mid_import(consumers)
     try:
@@ -300,7 +290,7 @@ def test_redis_restarted_mid_harvest(sysadmin, organization, demo, consumers):
 
 def test_fetch_consumer_killed_mid_import(sysadmin, organization, demo, consumers):
     source = create_source(sysadmin["name"], organization["id"], demo.releases_url)
-    expected = _feed_ocids(demo)
+    expected = feed_ocids(demo.releases_url)
     _start_job(source["id"])
     _pause_mid_import(consumers)
     consumers.fetch.kill()  # SIGKILL: no cleanup, its transaction dies with its connection
@@ -322,7 +312,7 @@ def test_solr_stopped_during_updates_and_withdrawals(sysadmin, organization, dem
     queue.purge_queues()
     source = create_source(sysadmin["name"], organization["id"], demo.releases_url)
     run_job(source["id"], sysadmin["name"])
-    changed, removed = sorted(_feed_ocids(demo))[2:4]
+    changed, removed = sorted(feed_ocids(demo.releases_url))[2:4]
     releases_before = len(ProcurementRecord.get(changed).releases)
     demo.change(changed)
     demo.remove(removed)
@@ -362,7 +352,7 @@ def test_job_with_a_lost_object_ends_at_the_timeout(sysadmin, organization, demo
 
     queue.purge_queues()
     source = create_source(sysadmin["name"], organization["id"], demo.releases_url)
-    expected = _feed_ocids(demo)
+    expected = feed_ocids(demo.releases_url)
     job = helpers.call_action("harvest_job_create", source_id=source["id"], run=True)
     drain(queue.get_gather_consumer(), queue.gather_callback)
     fetch = queue.get_fetch_consumer()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from ckan.tests import helpers
-from ckanext.harvest import queue
 from ckanext.procurement.demo.server import DemoServer
 from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.ocds import compile_releases, load_release_schema
-from ckanext.procurement.tests.ckan.harvest_helpers import create_source, processes, run_job
+from ckanext.procurement.tests.ckan.harvest_helpers import create_source, feed_ocids, processes, run_job
 from ckanext.procurement.tests.conftest import SCHEMA_PATH
 
 N = 40
@@ -21,31 +20,13 @@ def demo():
         yield server
 
 
-@pytest.fixture(autouse=True)
-def _queues():
-    queue.purge_queues()
-    yield
-    queue.purge_queues()
-
-
-pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
-
-
-def _visible_ocids(demo) -> set[str]:
-    import requests
-
-    ocids, url = set(), demo.releases_url
-    while url:
-        page = requests.get(url, timeout=30).json()
-        ocids.update(r["ocid"] for r in page["releases"])
-        url = (page.get("links") or {}).get("next")
-    return ocids
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
 
 
 def test_first_harvest_creates_one_dataset_per_process(sysadmin, organization, demo):
     source = create_source(sysadmin["name"], organization["id"], demo.releases_url)
     report = run_job(source["id"], sysadmin["name"])
-    expected = _visible_ocids(demo)
+    expected = feed_ocids(demo.releases_url)
     assert report["gather_errors"] == []
     assert report["stats"].get("added") == len(expected)
     result = processes(**{"facet.field": '["stage","status"]'})
@@ -90,7 +71,7 @@ def test_second_run_imports_nothing(sysadmin, organization, demo):
 def test_changed_process_is_updated(sysadmin, organization, demo):
     source = create_source(sysadmin["name"], organization["id"], demo.releases_url)
     run_job(source["id"], sysadmin["name"])
-    ocid = sorted(_visible_ocids(demo))[3]
+    ocid = sorted(feed_ocids(demo.releases_url))[3]
     releases_before = len(helpers.call_action("procurement_record_show", id=ocid)["releases"])
     demo.change(ocid)
     report = run_job(source["id"], sysadmin["name"])
@@ -101,7 +82,7 @@ def test_changed_process_is_updated(sysadmin, organization, demo):
 def test_vanished_process_is_withdrawn_then_restored_with_the_same_dataset(sysadmin, organization, demo):
     source = create_source(sysadmin["name"], organization["id"], demo.releases_url)
     run_job(source["id"], sysadmin["name"])
-    ocid = sorted(_visible_ocids(demo))[5]
+    ocid = sorted(feed_ocids(demo.releases_url))[5]
     dataset = helpers.call_action("package_show", id=ProcurementRecord.get(ocid).package_id)
 
     demo.remove(ocid)
@@ -141,7 +122,7 @@ def test_record_package_and_csv_export_give_the_same_processes(sysadmin, organiz
     records = create_source(sysadmin["name"], organization["id"], demo.records_url, name="records")
     report = run_job(records["id"], sysadmin["name"])
     assert report["gather_errors"] == []
-    assert processes()["count"] == len(_visible_ocids(demo))
+    assert processes()["count"] == len(feed_ocids(demo.releases_url))
 
 
 def test_incremental_run_with_since(sysadmin, organization, demo):
@@ -163,7 +144,7 @@ def test_incremental_source_withdraws_only_at_its_full_listing(sysadmin, organiz
     source = create_source(sysadmin["name"], organization["id"], demo.releases_url,
                            config={"since_parameter": "since", "full_harvest_every": 2})
     run_job(source["id"], sysadmin["name"])  # run 1: the first run is always a full listing
-    ocid = sorted(_visible_ocids(demo))[2]
+    ocid = sorted(feed_ocids(demo.releases_url))[2]
     package_id = ProcurementRecord.get(ocid).package_id
     demo.remove(ocid)
 

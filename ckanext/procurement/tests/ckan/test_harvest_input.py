@@ -8,28 +8,14 @@ import json
 import pytest
 
 from ckan.tests import helpers
-from ckanext.harvest import queue
 from ckanext.procurement.demo.mapping import CHICAGO_MAPPING
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, processes, run_job
 from ckanext.procurement.tests.conftest import EXAMPLES_DIR
 from ckanext.procurement.tests.feed_server import FeedServer, Reply
 
-pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
 FICTIONAL = "ocds-213czf-000-00001"
 STAGES = ["01-planning", "02-tender", "03-tenderAmendment", "04-award", "05-contract", "06-implementation"]
-
-
-@pytest.fixture(autouse=True)
-def _queues():
-    queue.purge_queues()
-    yield
-    queue.purge_queues()
-
-
-@pytest.fixture
-def feed():
-    with FeedServer() as server:
-        yield server
 
 
 def _json(data) -> bytes:

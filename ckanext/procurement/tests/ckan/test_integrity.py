@@ -7,16 +7,14 @@ import json
 
 import pytest
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
-from ckanext.harvest import queue
 
 from ckanext.procurement import naming
 from ckanext.procurement.ocds.depth import MAX_DEPTH
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, processes, run_job
 from ckanext.procurement.tests.ckan.test_schema import release
-from ckanext.procurement.tests.feed_server import FeedServer, Reply
+from ckanext.procurement.tests.feed_server import Reply
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
 
@@ -32,19 +30,6 @@ def people():
     org_a = factories.Organization(users=[{"name": editor_a["name"], "capacity": "editor"}])
     org_b = factories.Organization(users=[{"name": editor_b["name"], "capacity": "editor"}])
     return {"a": editor_a, "b": editor_b, "org_a": org_a, "org_b": org_b}
-
-
-@pytest.fixture
-def feed():
-    with FeedServer() as server:
-        yield server
-
-
-@pytest.fixture
-def queues():
-    queue.purge_queues()
-    yield
-    queue.purge_queues()
 
 
 def _save(user: dict, owner_org: str, releases: list[dict], **params) -> dict:
@@ -120,7 +105,7 @@ def test_over_http_the_refusals_are_clear_errors(app, people):
     assert response.status_code == 403
 
 
-def test_a_harvest_source_of_another_organization_does_not_take_a_process(people, sysadmin, feed, queues):
+def test_a_harvest_source_of_another_organization_does_not_take_a_process(people, sysadmin, feed, purged_queues):
     a = people["a"]
     saved = _save(a, people["org_a"]["id"], [release("ocds-abc123-7", title="Snow clearing")])["package"]
     # B's editor points a source of B at a feed holding A's ocid; harvests run as the site user
@@ -207,7 +192,7 @@ def test_package_create_with_an_ocid_that_derives_a_taken_name(people):
     assert "already has a dataset" in str(error.value.error_dict["ocid"])
 
 
-def test_harvested_ocids_that_derive_the_same_name(sysadmin, organization, feed, queues):
+def test_harvested_ocids_that_derive_the_same_name(sysadmin, organization, feed, purged_queues):
     ocids = (UPPER_X, LOWER_X, SLASH, DOT)
     body = json.dumps({"releases": [release(ocid, title=f"Harvested {ocid}") for ocid in ocids]}).encode()
     source = create_source(sysadmin["name"], organization["id"], feed.route("/feed.json", Reply(body)))
@@ -255,7 +240,7 @@ def test_a_source_config_redacting_the_ocid_is_refused_when_saved(sysadmin, orga
 
 
 @pytest.mark.ckan_config("ckanext.procurement.redact_paths", "parties/address id")
-def test_a_site_policy_redacting_the_id_fails_clearly(app, people, sysadmin, organization, feed, queues):
+def test_a_site_policy_redacting_the_id_fails_clearly(app, people, sysadmin, organization, feed, purged_queues):
     a, org = people["a"], people["org_a"]["id"]
     with pytest.raises(tk.ValidationError) as error:
         _save(a, org, [release("ocds-abc123-6", title="Bins")])
@@ -299,7 +284,7 @@ def test_deep_release_over_http_is_a_400(app, people, levels):
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
 
 
-def test_deep_releases_in_a_harvest_are_reported_and_the_others_imported(sysadmin, organization, feed, queues):
+def test_deep_releases_in_a_harvest_are_reported_and_the_others_imported(sysadmin, organization, feed, purged_queues):
     good = [release("ocds-abc123-g1", title="Good one"), release("ocds-abc123-g2", title="Good two")]
     deep_500 = '{"ocid": "ocds-abc123-d5", "id": "d5", "tender": %s{}%s}' % ('{"x": ' * 500, "}" * 500)
     deep_5000 = '{"ocid": "ocds-abc123-d6", "id": "d6", "tender": %s[]%s}' % ("[" * 5000, "]" * 5000)
@@ -344,7 +329,7 @@ def test_odd_published_values_are_kept_and_reported(app, people):
     assert "ISO 4217" in str(error.value.error_dict["currency"])
 
 
-def test_odd_published_values_in_a_harvest(sysadmin, organization, feed, queues):
+def test_odd_published_values_in_a_harvest(sysadmin, organization, feed, purged_queues):
     releases = [release(f"ocds-abc123-h{n}", title=f"Moldovan process {n}",
                         tender={"value": {"amount": 1000 * n, "currency": "mdl"}}) for n in range(1, 4)]
     source = create_source(sysadmin["name"], organization["id"], feed.route("/feed.json", Reply(json.dumps({"releases": releases}).encode())))

@@ -10,28 +10,14 @@ from bs4 import BeautifulSoup
 
 from ckan import model
 from ckan.tests import helpers
-from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestSource
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, run_job
-from ckanext.procurement.tests.feed_server import FeedServer, Reply
+from ckanext.procurement.tests.feed_server import Reply
 
-pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
 OCID = "ocds-213czf-000-00001"
 NAME = "ocds-213czf-000-00001"
 STAGES = ["01-planning", "02-tender", "03-tenderAmendment", "04-award", "05-contract", "06-implementation"]
-
-
-@pytest.fixture(autouse=True)
-def _queues():
-    queue.purge_queues()
-    yield
-    queue.purge_queues()
-
-
-@pytest.fixture
-def feed():
-    with FeedServer() as server:
-        yield server
 
 
 def _releases(examples_dir, stages=STAGES) -> list[dict]:

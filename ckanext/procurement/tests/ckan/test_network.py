@@ -14,7 +14,6 @@ import pytest
 from bs4 import BeautifulSoup
 
 from ckan.tests import factories, helpers
-from ckanext.harvest import queue
 from ckanext.procurement.fetch import Fetcher, FetchError, UnsafeURLError, check_url
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, processes, run_job
 from ckanext.procurement.tests.conftest import EXAMPLES_DIR
@@ -108,16 +107,9 @@ def rebinding_dns(monkeypatch):
     return lookups
 
 
-@pytest.fixture
-def _queues():
-    queue.purge_queues()
-    yield
-    queue.purge_queues()
-
-
 # --- DNS rebinding ---------------------------------------------------------------------------
 
-@pytest.mark.usefixtures("clean_db", "clean_index", "_queues")
+@pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
 def test_harvest_connects_to_the_address_it_checked(sysadmin, organization, servers, rebinding_dns):
     checked, rebound = servers
     body = json.dumps({"releases": fictional_releases()}).encode()
@@ -188,7 +180,7 @@ def test_tls_keeps_the_host_name_while_connecting_to_the_checked_address(tmp_pat
 
 # --- the authentication header ---------------------------------------------------------------
 
-@pytest.mark.usefixtures("clean_db", "clean_index", "_queues")
+@pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
 @pytest.mark.parametrize("header_name", ["Authorization", "X-Api-Key"])
 def test_auth_header_is_not_sent_to_another_origin(sysadmin, organization, header_name):
     source_site, other_site = Recorder(), Recorder()  # two ports: two origins
@@ -208,7 +200,7 @@ def test_auth_header_is_not_sent_to_another_origin(sysadmin, organization, heade
         other_site.close()
 
 
-@pytest.mark.usefixtures("clean_db", "clean_index", "_queues")
+@pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
 def test_auth_header_follows_a_same_origin_redirect(sysadmin, organization):
     site = Recorder()
     try:

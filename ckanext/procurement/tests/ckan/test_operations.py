@@ -14,19 +14,12 @@ from ckanext.procurement.demo.server import DemoServer
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, processes
 from ckanext.procurement.tests.conftest import REPO_ROOT
 
-pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
 CKAN = [str(REPO_ROOT / ".venv" / "bin" / "ckan"), "-c", str(REPO_ROOT / "test.ini")]
 
 
 def _ckan(*args, timeout=300):
     return subprocess.run(CKAN + list(args), capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT)
-
-
-@pytest.fixture(autouse=True)
-def _queues():
-    queue.purge_queues()
-    yield
-    queue.purge_queues()
 
 
 def test_consumers_and_scheduler_run_a_harvest(sysadmin, organization):
