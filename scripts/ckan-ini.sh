@@ -39,6 +39,8 @@ eval "$(scripts/services.sh env)"
     "ckanext.procurement.ocds_schema=" \
     "ckanext.procurement.cache_dir=$ROOT/.services/cache" \
     "ckanext.procurement.allow_private_addresses=true" \
+    "ckanext.procurement.secret_key=" \
+    "ckanext.procurement.harvest.auth_env_allowlist=" \
     "ckanext.procurement.redact_paths=parties/contactPoint/email parties/contactPoint/telephone" >/dev/null
 "$CKAN" config-tool "$INI" -s logger_ckan "level=INFO" >/dev/null
 "$CKAN" config-tool "$INI" -s logger_ckanext "level=INFO" >/dev/null

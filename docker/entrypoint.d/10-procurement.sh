@@ -25,6 +25,8 @@ ckan config-tool "$INI" \
     "ckanext.procurement.ocds_schema=${CKANEXT__PROCUREMENT__OCDS_SCHEMA:-}" \
     "ckanext.procurement.cache_dir=${CKANEXT__PROCUREMENT__CACHE_DIR:-/var/lib/ckan/procurement}" \
     "ckanext.procurement.allow_private_addresses=${CKANEXT__PROCUREMENT__ALLOW_PRIVATE_ADDRESSES:-false}" \
+    "ckanext.procurement.secret_key=${CKANEXT__PROCUREMENT__SECRET_KEY:-}" \
+    "ckanext.procurement.harvest.auth_env_allowlist=${CKANEXT__PROCUREMENT__HARVEST__AUTH_ENV_ALLOWLIST:-}" \
     "ckanext.procurement.redact_paths=${CKANEXT__PROCUREMENT__REDACT_PATHS:-parties/contactPoint/email parties/contactPoint/telephone}" \
     "ckanext.procurement.fiscal_year_start_month=${CKANEXT__PROCUREMENT__FISCAL_YEAR_START_MONTH:-7}" >/dev/null
 mkdir -p "${CKANEXT__PROCUREMENT__CACHE_DIR:-/var/lib/ckan/procurement}"
