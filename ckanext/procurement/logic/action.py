@@ -141,8 +141,14 @@ def procurement_process_save(context, data_dict):
     _stage_record(record, fields["id"], ocid, redacted, compiled, prepared.releases_hash, withheld, source_id)
     try:
         result = tk.get_action(action)(action_context, fields)
-    except Exception:
+    except tk.ValidationError:
         model.Session.rollback()  # never leave a record without its dataset
+        raise
+    except Exception:
+        try:
+            model.Session.rollback()
+        finally:
+            _index_what_was_kept(fields["id"], created=package is None)
         raise
     if isinstance(result, str):
         result = {"id": result}
@@ -185,6 +191,20 @@ def _check_shape(data_dict) -> None:
         raise tk.ValidationError({"releases": [
             tk._("All releases must belong to one contracting process (one ocid); found {ocids}").format(
                 ocids=", ".join(repr(ocid) for ocid in ocids[:10]) + (" ..." if len(ocids) > 10 else ""))]})
+
+
+def _index_what_was_kept(package_id: str, created: bool) -> None:
+    """The package action indexes before it commits: when the commit failed (the database
+    went away), the index must not keep what the database lost."""
+    from ckan.lib import search
+
+    try:
+        if created:
+            search.clear(package_id)
+        else:
+            search.rebuild(package_id)
+    except Exception as error:  # the index or the database is down too: `ckan procurement check-index --repair`
+        log.warning("could not bring the index of dataset %s back to what is stored: %s", package_id, error)
 
 
 def _show(context, package_id: str) -> dict[str, Any]:

@@ -117,3 +117,63 @@ def test_records_without_dataset_are_deleted_only_when_asked(cli, sysadmin, orga
     model.Session.remove()
     assert ProcurementRecord.get("ocds-cons01-stray") is None
     assert ProcurementRecord.by_package(dataset["id"]) is not None  # a record with its dataset stays
+
+
+class _ConnectionCutAtCommit:
+    """PostgreSQL drops the session's connection as it is about to commit (a restart, a
+    network cut): a real server-side fault, after CKAN has already indexed the dataset."""
+
+    def __init__(self):
+        import sqlalchemy as sa
+
+        self.killer = sa.create_engine(model.Session.get_bind().url)
+
+    def __enter__(self):
+        import sqlalchemy as sa
+
+        def cut(session):
+            pid = session.connection().execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            with self.killer.connect() as connection:
+                connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+        self.cut = cut
+        sa.event.listen(model.Session, "before_commit", cut, once=True)
+        return self
+
+    def __exit__(self, *exc):
+        import sqlalchemy as sa
+
+        if sa.event.contains(model.Session, "before_commit", self.cut):
+            sa.event.remove(model.Session, "before_commit", self.cut)
+        self.killer.dispose()
+        model.Session.remove()
+
+
+def _release(ocid: str, title: str, release_id: str = "r1") -> dict:
+    return {"ocid": ocid, "id": release_id, "date": "2026-01-05T10:00:00Z", "tag": ["tender"],
+            "initiationType": "tender", "parties": [], "tender": {"id": "t1", "title": title, "status": "active"}}
+
+
+def test_a_new_process_whose_commit_is_lost_leaves_nothing_in_the_index(sysadmin, organization):
+    ocid = f"ocds-cons01-{uuid.uuid4().hex[:8]}"
+    with _ConnectionCutAtCommit(), pytest.raises(Exception):
+        helpers.call_action("procurement_process_save", context={"user": sysadmin["name"]},
+                            releases=[_release(ocid, "Snow plough blades")], owner_org=organization["id"])
+    assert ProcurementRecord.get(ocid) is None
+    found = helpers.call_action("package_search", q='"Snow plough blades"', include_private=True)
+    assert found["count"] == 0, "the index kept a dataset the database lost"
+    assert consistency.check().agrees
+
+
+def test_an_update_whose_commit_is_lost_leaves_the_stored_version_in_the_index(sysadmin, organization):
+    ocid = f"ocds-cons01-{uuid.uuid4().hex[:8]}"
+    helpers.call_action("procurement_process_save", context={"user": sysadmin["name"]},
+                        releases=[_release(ocid, "Snow plough blades")], owner_org=organization["id"])
+    with _ConnectionCutAtCommit(), pytest.raises(Exception):
+        helpers.call_action("procurement_process_save", context={"user": sysadmin["name"]},
+                            releases=[_release(ocid, "Snow plough blades"), _release(ocid, "Salt spreaders", "r2")],
+                            owner_org=organization["id"])
+    assert len(ProcurementRecord.get(ocid).releases) == 1
+    assert helpers.call_action("package_search", q='"Salt spreaders"', include_private=True)["count"] == 0
+    assert helpers.call_action("package_search", q='"Snow plough blades"', include_private=True)["count"] == 1
+    assert consistency.check().agrees
