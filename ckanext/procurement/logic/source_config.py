@@ -18,6 +18,7 @@ import ckan.model as model
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 
+from ckanext.procurement.fetch import origin
 from ckanext.procurement.harvesters.config import SECRET_PREFIX, ConfigError, seal_auth_header, secret_id
 from ckanext.procurement.model import ProcurementSecret
 from ckanext.procurement.secrets import SecretKeyError
@@ -51,9 +52,28 @@ def _sealed(data_dict: dict, harvest_action: bool) -> dict:
     if _source_type(data_dict) not in SOURCE_TYPES:
         return data_dict
     try:
-        return dict(data_dict, config=seal_config(data_dict["config"]))
+        sealed = dict(data_dict, config=seal_config(data_dict["config"]))
     except (ConfigError, SecretKeyError) as error:  # refused here, before ckanext-harvest logs the value
         raise tk.ValidationError({"config": [tk._("Error parsing the configuration options: {error}").format(error=error)]})
+    _refuse_moving_secret_to_another_site(sealed)
+    return sealed
+
+
+def _refuse_moving_secret_to_another_site(data_dict: dict) -> None:
+    """A source's stored secret was entered for the site it pointed at: whoever may edit
+    the source must not point it at a host of their own and have the secret sent there."""
+    reference = secret_id(data_dict.get("config"))
+    package = model.Package.get(data_dict["id"]) if data_dict.get("id") else None
+    if not reference or package is None or "url" not in data_dict:
+        return
+    secret = ProcurementSecret.get(reference)
+    if secret is None or secret.harvest_source_id != package.id:  # a new header, or one that won't resolve anyway
+        return
+    if origin(str(data_dict["url"] or "").strip()) != origin(package.url or ""):
+        raise tk.ValidationError({"url": [tk._(
+            "The source moves to another site ({url}): its stored auth_header was entered for {old} and is "
+            "never sent elsewhere. Enter the auth_header value again in the configuration to move it."
+        ).format(url=data_dict["url"], old="://".join(origin(package.url or "")[:2]))]})
 
 
 def _chain(name: str):
