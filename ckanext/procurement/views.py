@@ -137,11 +137,13 @@ def record_download(id: str):
     """The process's OCDS record as a JSON file."""
     import ckan.model as model
 
+    if "\x00" in id:  # PostgreSQL can't look it up; no dataset has it
+        return tk.abort(404, tk._("Contracting process not found"))
     # the page's dataset (by name or id) decides: another process's ocid may equal this name
     package = model.Package.get(id)
     try:
         record = tk.get_action("procurement_record_show")(_context(), {"id": package.id if package else id})
-    except (tk.ObjectNotFound, tk.NotAuthorized):
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
         return tk.abort(404, tk._("Contracting process not found"))
     body = json.dumps(
         {"ocid": record["ocid"], "releases": record["releases"], "compiledRelease": record["compiledRelease"]},
