@@ -13,6 +13,7 @@ those who may edit the source.
 from __future__ import annotations
 
 import json
+import re
 
 import ckan.model as model
 import ckan.plugins as plugins
@@ -144,11 +145,18 @@ def after_dataset_show(context: dict, pkg_dict: dict) -> dict:
     return pkg_dict
 
 
+# a reference as stored in the index's text fields (`fl=validated_data_dict`, `data_dict`, `*`)
+INDEXED_REFERENCE = re.compile(re.escape(SECRET_PREFIX) + r"[0-9a-f]{32}")
+
+
 def after_dataset_search(search_results: dict) -> dict:
     # no user here: search results never show a reference (the source's page and edit form do, to its editors)
     for result in search_results.get("results", []):
         if result.get("type") == HARVEST_SOURCE and secret_id(result.get("config")):
             _hide_in_dataset(result)
+        for key, value in result.items():  # fields asked for with `fl` come as the index stores them
+            if isinstance(value, str) and SECRET_PREFIX in value:
+                result[key] = INDEXED_REFERENCE.sub(HIDDEN_REFERENCE, value)
     return search_results
 
 

@@ -248,3 +248,32 @@ def test_a_value_withheld_later_leaves_no_trace_in_the_history(app, city):
                              f"/api/3/action/procurement_record_show?id={OCID}", f"/contracting-process/{OCID}")
              if EMAIL in app.get(url).get_data(as_text=True)]
     assert leaks == []
+
+
+# --- a source's secret reference in search results with `fl` -------------------------------------
+
+@pytest.mark.parametrize("fl", ["config", "validated_data_dict", "data_dict", "config,type,id", "*"])
+def test_search_fields_never_show_a_secret_reference(app, city, feed, fl):
+    source = create_source(city["editor"]["name"], city["org"]["id"], _serve(feed, []), config={"auth_header": TOKEN})
+    reference = json.loads(helpers.call_action("package_show", context={"user": city["editor"]["name"]},
+                                               id=source["id"])["config"])["auth_header"]
+    assert reference.startswith("secret:") and reference != "secret:(hidden)"
+    for headers in ({}, {"Authorization": city["outsider"]["token"]}):
+        response = app.get(f"/api/3/action/package_search?fq=dataset_type:harvest&fl={fl}", headers=headers)
+        assert response.status_code < 500, (fl, response.status_code)
+        assert reference[len("secret:"):] not in response.get_data(as_text=True), fl
+
+
+# --- a hostile source's configuration -------------------------------------------------------------
+
+@pytest.mark.parametrize("config", [{"timeout": 1e300}, {"timeout": 10**400 // 10**399 * 10**20}, {"max_response_bytes": 10**40}])
+def test_huge_numbers_in_a_source_config_are_refused_or_harmless(city, feed, config):
+    url = _serve(feed, [release(OCID, title="Park")])
+    try:
+        source = create_source(city["editor"]["name"], city["org"]["id"], url, config=config)
+    except tk.ValidationError as error:
+        assert list(config)[0] in json.dumps(error.error_dict)
+        return
+    job = run_job(source["id"], city["editor"]["name"])
+    assert job["status"] == "Finished"
+    assert job["stats"].get("added") == 1 or list(config)[0] in json.dumps(job), job
