@@ -277,3 +277,37 @@ def test_huge_numbers_in_a_source_config_are_refused_or_harmless(city, feed, con
     job = run_job(source["id"], city["editor"]["name"])
     assert job["status"] == "Finished"
     assert job["stats"].get("added") == 1 or list(config)[0] in json.dumps(job), job
+
+
+# --- a hostile source's values on the public pages and feeds -----------------------------------------
+
+SCRIPT = "<script>alert('x')</script>"
+ATTRIBUTE = '"><img src=x onerror=alert(1)>'
+
+
+def _open_tender(ocid: str, title: str, description: str, buyer: str) -> dict:
+    return release(ocid, title=title, buyer_name=buyer, tender={
+        "description": description, "tenderPeriod": {"endDate": "2999-01-01T00:00:00Z"}, "mainProcurementCategory": "works"})
+
+
+def test_hostile_values_are_escaped_on_every_public_page(app, city, feed):
+    releases = [_open_tender(OCID, SCRIPT + ATTRIBUTE, SCRIPT, ATTRIBUTE)]
+    source = create_source(city["editor"]["name"], city["org"]["id"], _serve(feed, releases))
+    assert run_job(source["id"], city["editor"]["name"])["stats"].get("added") == 1
+    for url in (f"/contracting-process/{OCID}", "/contracting-process/", "/opportunities", "/opportunities?buyer_name=" + ATTRIBUTE,
+                f"/dataset/activity/{OCID}", "/opportunities.atom"):
+        body = app.get(url).get_data(as_text=True)
+        assert SCRIPT not in body and "<img src=x" not in body, url
+
+
+def test_control_characters_from_a_source_keep_the_atom_feed_well_formed(app, city, feed):
+    """XML 1.0 allows no control character but tab and line breaks: one in a
+    harvested description must not make every reader reject the city's feed."""
+    from xml.etree import ElementTree as ET
+
+    releases = [_open_tender(OCID, "Bell\x07 tower", "Repairs\x01\x0b\x1b[31m of the bell\ufffe tower", "Parks\x0c")]
+    source = create_source(city["editor"]["name"], city["org"]["id"], _serve(feed, releases))
+    assert run_job(source["id"], city["editor"]["name"])["stats"].get("added") == 1
+    feed_xml = app.get("/opportunities.atom").get_data()
+    root = ET.fromstring(feed_xml)
+    assert "Repairs" in ET.tostring(root, encoding="unicode")
