@@ -311,3 +311,21 @@ def test_control_characters_from_a_source_keep_the_atom_feed_well_formed(app, ci
     feed_xml = app.get("/opportunities.atom").get_data()
     root = ET.fromstring(feed_xml)
     assert "Repairs" in ET.tostring(root, encoding="unicode")
+
+
+# --- an ocid taken first by another organization -----------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "An editor of any organization may publish a process under another publisher's ocid prefix first "
+    "(procurement_process_save or package_create); the rightful source's harvest is then refused for good "
+    "('a process of another organization') and the squatter's data stays under that ocid. Nothing ties an "
+    "ocid prefix to an organization (a source's ocid_prefixes only filters what it imports): a design decision "
+    "for the lead, e.g. prefixes claimed by an organization's sources refuse other organizations' saves."))
+def test_an_ocid_of_another_publisher_cannot_be_squatted(city, feed):
+    city_ocid = "ocds-c1ty00-2026-0001"
+    _save(city["outsider"], city["other_org"]["id"], [release(city_ocid, title="Squatted: pay to 123-456")])
+    source = create_source(city["editor"]["name"], city["org"]["id"],
+                           _serve(feed, [release(city_ocid, title="Park benches")]), config={"ocid_prefixes": ["ocds-c1ty00"]})
+    run_job(source["id"], city["editor"]["name"])
+    shown = helpers.call_action("package_show", id=city_ocid)
+    assert (shown["owner_org"], shown["title"]) == (city["org"]["id"], "Park benches")
