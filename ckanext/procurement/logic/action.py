@@ -139,7 +139,10 @@ def procurement_process_save(context, data_dict):
             ocid=ocid,
         ))
 
-    if package is not None and record is not None and set(withheld) - set(record.withheld or []):
+    # what this save really withheld (a harvester's gather names what it withheld; anyone else's
+    # withheld_paths is only a label and must not erase a dataset's history)
+    removed = set(prepared.withheld) | (set(data.get("withheld_paths") or []) if source_id else set())
+    if package is not None and record is not None and removed - set(record.withheld or []):
         _forget_history(package.id)
     _stage_record(record, fields["id"], ocid, redacted, compiled, prepared.releases_hash, withheld, source_id)
     try:

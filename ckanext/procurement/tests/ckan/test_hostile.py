@@ -329,3 +329,14 @@ def test_an_ocid_of_another_publisher_cannot_be_squatted(city, feed):
     run_job(source["id"], city["editor"]["name"])
     shown = helpers.call_action("package_show", id=city_ocid)
     assert (shown["owner_org"], shown["title"]) == (city["org"]["id"], "Park benches")
+
+
+def test_a_withheld_label_alone_does_not_erase_the_history(app, city):
+    """`withheld_paths` sent by a caller only labels the process: it removes nothing,
+    so the activity stream (the audit trail of the process) stays."""
+    _save(city["editor"], city["org"]["id"], [release(OCID, title="Park")])
+    _save(city["editor"], city["org"]["id"], [release(OCID, title="Park benches")])
+    before = helpers.call_action("package_activity_list", id=OCID)
+    _save(city["editor"], city["org"]["id"], [release(OCID, title="Park benches")], withheld_paths=["planning"], force=True)
+    after = helpers.call_action("package_activity_list", id=OCID)
+    assert {a["id"] for a in before} <= {a["id"] for a in after}
