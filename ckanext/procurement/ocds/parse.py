@@ -46,7 +46,7 @@ import ijson
 from ijson.common import ObjectBuilder
 
 from .dates import parse_date
-from .depth import MAX_DEPTH, deeper_than
+from .depth import MAX_DEPTH, deeper_than, nul_path
 from .errors import FeedError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -123,24 +123,6 @@ def _upgrade_10_11(release: dict) -> dict:
     return upgraded
 
 
-def _nul_path(value: Any) -> str | None:
-    """The path of the first key or string holding a NUL character, if any (no recursion)."""
-    stack: list[tuple[Any, str]] = [(value, "")]
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, str):
-            if "\x00" in node:
-                return path
-        elif isinstance(node, dict):
-            for key, child in node.items():
-                if "\x00" in str(key):
-                    return path
-                stack.append((child, _join(path, str(key))))
-        elif isinstance(node, list):
-            stack.extend((child, _join(path, str(index))) for index, child in enumerate(node))
-    return None
-
-
 def normalize_release(release: Any, path: str = "", *, package_version: str | None = None) -> tuple[Any, list[Problem]]:
     """Return ``(release, problems)``: the release made usable, and what was wrong with it.
 
@@ -162,7 +144,7 @@ def normalize_release(release: Any, path: str = "", *, package_version: str | No
         ocid = release.get("ocid") if isinstance(release.get("ocid"), str) else None
         return release, [Problem("error", f"the release is nested more than {MAX_DEPTH} levels deep; it can't be stored", path, ocid)]
 
-    nul = _nul_path(release)
+    nul = nul_path(release)
     if nul is not None:
         # PostgreSQL stores no NUL character, in text or in JSONB: the release can't be kept
         ocid = release.get("ocid") if isinstance(release.get("ocid"), str) and "\x00" not in release["ocid"] else None
