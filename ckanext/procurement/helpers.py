@@ -186,7 +186,9 @@ def procurement_translated_facets(fields_grouped: dict[str, list[str]] | None) -
 def procurement_open_filter_active() -> bool:
     from ckan.common import request
 
-    return tk.asbool(request.args.get("ext_open"))
+    from ckanext.procurement.search import OPEN_FOR_BIDS_PARAM, flag_set
+
+    return flag_set(request.args.get(OPEN_FOR_BIDS_PARAM))
 
 
 def procurement_amount_text(amount: Any, currency: str | None = None) -> str:

@@ -100,7 +100,7 @@ def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
     fq = search_params.get("fq") or ""
     searches_processes = bool(PROCESS_TYPE_FQ.search(fq))
     extras = search_params.get("extras") or {}
-    if tk.asbool(extras.get(OPEN_FOR_BIDS_PARAM)):
+    if flag_set(extras.get(OPEN_FOR_BIDS_PARAM)):
         fq = f"{fq} {OPEN_FOR_BIDS_FQ}".strip()
     # the catalog's own /dataset page also lists bulk procurement datasets
     # (and, if the site opts in, contracting processes)
@@ -128,6 +128,14 @@ def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
     if sort in SORT_OPTIONS:
         search_params["sort"] = SORT_OPTIONS[sort]
     return search_params
+
+
+def flag_set(value: Any) -> bool:
+    """A true/false URL parameter; anything that isn't a yes (`?ext_open=maybe`) is a no, not a 500."""
+    try:
+        return tk.asbool(value)
+    except ValueError:
+        return False
 
 
 def _catalog_search_page() -> bool:

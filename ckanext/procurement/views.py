@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -100,8 +101,26 @@ def opportunities_feed():
     return Response(atom_feed(result["results"], filters), mimetype="application/atom+xml")
 
 
+# characters XML 1.0 does not allow (ElementTree writes them anyway, and readers reject the feed)
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: str) -> str:
+    return XML_ILLEGAL.sub("", value)
+
+
 def atom_feed(datasets: list[dict[str, Any]], filters: dict[str, str]) -> bytes:
     """ElementTree escapes every harvested value; links are only ever our own pages."""
+    feed = _atom_tree(datasets, filters)
+    for element in feed.iter():
+        if element.text:
+            element.text = _xml_text(element.text)
+        for key, value in element.attrib.items():
+            element.set(key, _xml_text(value))
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def _atom_tree(datasets: list[dict[str, Any]], filters: dict[str, str]) -> ET.Element:
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     title = tk._("Open bid opportunities")
@@ -130,18 +149,20 @@ def atom_feed(datasets: list[dict[str, Any]], filters: dict[str, str]) -> bytes:
         if dataset.get("notes"):
             summary += "\n\n" + dataset["notes"][:1000]
         ET.SubElement(entry, f"{{{ATOM}}}summary", type="text").text = summary
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return feed
 
 
 def record_download(id: str):
     """The process's OCDS record as a JSON file."""
     import ckan.model as model
 
+    if "\x00" in id:  # PostgreSQL can't look it up; no dataset has it
+        return tk.abort(404, tk._("Contracting process not found"))
     # the page's dataset (by name or id) decides: another process's ocid may equal this name
     package = model.Package.get(id)
     try:
         record = tk.get_action("procurement_record_show")(_context(), {"id": package.id if package else id})
-    except (tk.ObjectNotFound, tk.NotAuthorized):
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
         return tk.abort(404, tk._("Contracting process not found"))
     body = json.dumps(
         {"ocid": record["ocid"], "releases": record["releases"], "compiledRelease": record["compiledRelease"]},

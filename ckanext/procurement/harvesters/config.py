@@ -64,6 +64,9 @@ OCDS_KEYS = dict(COMMON_KEYS, format="one of auto, " + ", ".join(FORMATS))
 FLAT_KEYS = dict(COMMON_KEYS, mapping="how columns become OCDS fields (see the README)", format="auto, csv or xlsx")
 
 
+MAX_TIMEOUT = 3600  # seconds a source may wait for one response
+
+
 def _positive_number(key: str, value: Any, integer: bool = False) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or (integer and not isinstance(value, int)):
         raise ConfigError(key, f"must be a positive {'whole ' if integer else ''}number, got {value!r}")
@@ -115,6 +118,8 @@ def parse_config(text: str | None, allowed: dict[str, str], formats: tuple[str, 
         config.auth_header_name = raw["auth_header_name"]
     if "timeout" in raw:
         config.timeout = _positive_number("timeout", raw["timeout"])
+        if config.timeout > MAX_TIMEOUT:  # a huge one overflows the socket's clock (and would wait forever)
+            raise ConfigError("timeout", f"must be at most {MAX_TIMEOUT} seconds, got {raw['timeout']!r}")
     if "retries" in raw:
         if isinstance(raw["retries"], bool) or not isinstance(raw["retries"], int) or not 0 <= raw["retries"] <= 10:
             raise ConfigError("retries", f"must be a whole number from 0 to 10, got {raw['retries']!r}")

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 import ckan.model as model
+import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import dataset as process_dataset
@@ -138,6 +139,11 @@ def procurement_process_save(context, data_dict):
             ocid=ocid,
         ))
 
+    # what this save really withheld (a harvester's gather names what it withheld; anyone else's
+    # withheld_paths is only a label and must not erase a dataset's history)
+    removed = set(prepared.withheld) | (set(data.get("withheld_paths") or []) if source_id else set())
+    if package is not None and record is not None and removed - set(record.withheld or []):
+        _forget_history(package.id)
     _stage_record(record, fields["id"], ocid, redacted, compiled, prepared.releases_hash, withheld, source_id)
     try:
         result = tk.get_action(action)(action_context, fields)
@@ -181,11 +187,14 @@ def _organization_id(name_or_id: str) -> str | None:
 
 def _check_shape(data_dict) -> None:
     """What the auth function relies on, checked before it runs: no input too deep
-    to handle, and the releases of one ocid (a decoy first release of another ocid
+    to handle, no NUL character PostgreSQL can't look up, and the releases of one ocid (a decoy first release of another ocid
     must not decide whose process this is)."""
     too_deep = schema.too_deep_errors(data_dict)
     if too_deep:
         raise tk.ValidationError(too_deep)
+    nul = schema.nul_errors(data_dict)
+    if nul:
+        raise tk.ValidationError(nul)
     ocids = schema.releases_ocids(data_dict.get("releases"))
     if len(ocids) > 1:
         raise tk.ValidationError({"releases": [
@@ -209,6 +218,17 @@ def _index_what_was_kept(package_id: str, created: bool) -> None:
 
 def _show(context, package_id: str) -> dict[str, Any]:
     return tk.get_action("package_show")({"ignore_auth": True, "user": context.get("user"), "use_cache": False}, {"id": package_id})
+
+
+def _forget_history(package_id: str) -> None:
+    """A path is withheld now that was not before: the dataset's earlier versions in its
+    activity stream (public, like the dataset) hold the values, so they go; the save adds
+    the redacted version."""
+    if not plugins.plugin_loaded("activity"):
+        return
+    from ckanext.activity.model import Activity
+
+    model.Session.query(Activity).filter(Activity.object_id == package_id).delete(synchronize_session=False)
 
 
 def _stage_record(record, package_id, ocid, releases, compiled, releases_hash, withheld, source_id):

@@ -12,6 +12,14 @@ def procurement_process_save(context, data_dict):
     """Checked against what is stored: the dataset of every ocid sent (found by its
     exact ocid) must be one the user may update, and the organization asked for one
     the user may publish in, so a process is neither changed nor moved by an outsider."""
+    source_id = data_dict.get("harvest_source_id")
+    if source_id and not isinstance(source_id, str):
+        return {"success": False, "msg": tk._("harvest_source_id must be the id of a harvest source")}
+    if source_id:
+        # set by the harvester (which runs unchecked); anyone else must be an editor of that source
+        allowed = _check("harvest_source_update", context, {"id": source_id})
+        if not allowed["success"]:
+            return {"success": False, "msg": tk._("Not authorized to publish for harvest source {id}").format(id=source_id)}
     owner_org = data_dict.get("owner_org")
     target = model.Group.get(owner_org) if isinstance(owner_org, str) and owner_org else None
     stays = True  # every process sent exists and stays in its organization
@@ -85,7 +93,7 @@ def _check(action, context, data_dict):
     try:
         tk.check_access(action, dict(context, ignore_auth=False), data_dict)
         return {"success": True}
-    except tk.NotAuthorized:
+    except (tk.NotAuthorized, tk.ObjectNotFound):
         return {"success": False, "msg": tk._("Not authorized to publish contracting processes for this organization")}
 
 

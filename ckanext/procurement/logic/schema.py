@@ -54,6 +54,23 @@ def too_deep_errors(data_dict: dict) -> dict[str, list[str]]:
     return errors
 
 
+def nul_errors(data_dict: dict) -> dict[str, list[str]]:
+    """Parameters and ocids holding a NUL character, which PostgreSQL can't store or look up
+    (a release with one elsewhere is refused when it is normalized)."""
+    message = tk._("must not contain a NUL character (\\u0000)")
+    errors = {key: [message] for key, value in data_dict.items()
+              if key != "releases" and isinstance(value, str) and "\x00" in value}
+    if any("\x00" in ocid for ocid in releases_ocids(data_dict.get("releases"))):
+        errors["releases"] = ["ocid: " + message]
+    return errors
+
+
+def _no_nul(value: Any, context: dict) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise tk.Invalid(tk._("must not contain a NUL character (\\u0000)"))
+    return value
+
+
 def releases_ocids(releases: Any) -> list[str]:
     """Every distinct ocid of the releases as sent (before any de-duplication), in order."""
     ocids: list[str] = []
@@ -81,4 +98,4 @@ def process_save_schema(not_empty, ignore_missing, boolean_validator, unicode_sa
 
 @tk.validator_args
 def record_show_schema(not_empty, unicode_safe):
-    return {"id": [not_empty, unicode_safe]}
+    return {"id": [not_empty, unicode_safe, _no_nul]}

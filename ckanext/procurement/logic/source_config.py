@@ -13,11 +13,13 @@ those who may edit the source.
 from __future__ import annotations
 
 import json
+import re
 
 import ckan.model as model
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 
+from ckanext.procurement.fetch import origin
 from ckanext.procurement.harvesters.config import SECRET_PREFIX, ConfigError, seal_auth_header, secret_id
 from ckanext.procurement.model import ProcurementSecret
 from ckanext.procurement.secrets import SecretKeyError
@@ -51,9 +53,28 @@ def _sealed(data_dict: dict, harvest_action: bool) -> dict:
     if _source_type(data_dict) not in SOURCE_TYPES:
         return data_dict
     try:
-        return dict(data_dict, config=seal_config(data_dict["config"]))
+        sealed = dict(data_dict, config=seal_config(data_dict["config"]))
     except (ConfigError, SecretKeyError) as error:  # refused here, before ckanext-harvest logs the value
         raise tk.ValidationError({"config": [tk._("Error parsing the configuration options: {error}").format(error=error)]})
+    _refuse_moving_secret_to_another_site(sealed)
+    return sealed
+
+
+def _refuse_moving_secret_to_another_site(data_dict: dict) -> None:
+    """A source's stored secret was entered for the site it pointed at: whoever may edit
+    the source must not point it at a host of their own and have the secret sent there."""
+    reference = secret_id(data_dict.get("config"))
+    package = model.Package.get(data_dict["id"]) if data_dict.get("id") else None
+    if not reference or package is None or "url" not in data_dict:
+        return
+    secret = ProcurementSecret.get(reference)
+    if secret is None or secret.harvest_source_id != package.id:  # a new header, or one that won't resolve anyway
+        return
+    if origin(str(data_dict["url"] or "").strip()) != origin(package.url or ""):
+        raise tk.ValidationError({"url": [tk._(
+            "The source moves to another site ({url}): its stored auth_header was entered for {old} and is "
+            "never sent elsewhere. Enter the auth_header value again in the configuration to move it."
+        ).format(url=data_dict["url"], old="://".join(origin(package.url or "")[:2]))]})
 
 
 def _chain(name: str):
@@ -124,11 +145,18 @@ def after_dataset_show(context: dict, pkg_dict: dict) -> dict:
     return pkg_dict
 
 
+# a reference as stored in the index's text fields (`fl=validated_data_dict`, `data_dict`, `*`)
+INDEXED_REFERENCE = re.compile(re.escape(SECRET_PREFIX) + r"[0-9a-f]{32}")
+
+
 def after_dataset_search(search_results: dict) -> dict:
     # no user here: search results never show a reference (the source's page and edit form do, to its editors)
     for result in search_results.get("results", []):
         if result.get("type") == HARVEST_SOURCE and secret_id(result.get("config")):
             _hide_in_dataset(result)
+        for key, value in result.items():  # fields asked for with `fl` come as the index stores them
+            if isinstance(value, str) and SECRET_PREFIX in value:
+                result[key] = INDEXED_REFERENCE.sub(HIDDEN_REFERENCE, value)
     return search_results
 
 

@@ -4,6 +4,8 @@ Python's json module, ocdsmerge, redaction and hashing all recurse, and
 fail with RecursionError (or worse, a 500) on a value nested a few thousand
 levels deep. Real OCDS data is about ten levels deep; anything deeper than
 :data:`MAX_DEPTH` is refused early, before those steps see it.
+A NUL character, which PostgreSQL stores in neither text nor JSONB, is
+found the same way (:func:`nul_path`).
 """
 
 from __future__ import annotations
@@ -46,3 +48,21 @@ def json_deeper_than(data: bytes, limit: int) -> bool:
     except ijson.JSONError:
         return False
     return False
+
+
+def nul_path(value: Any) -> str | None:
+    """The path of the first key or string holding a NUL character, if any (no recursion)."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return path
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                if "\x00" in str(key):
+                    return path
+                stack.append((child, f"{path}/{key}" if path else str(key)))
+        elif isinstance(node, list):
+            stack.extend((child, f"{path}/{index}" if path else str(index)) for index, child in enumerate(node))
+    return None

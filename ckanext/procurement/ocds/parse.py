@@ -46,7 +46,7 @@ import ijson
 from ijson.common import ObjectBuilder
 
 from .dates import parse_date
-from .depth import MAX_DEPTH, deeper_than
+from .depth import MAX_DEPTH, deeper_than, nul_path
 from .errors import FeedError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -143,6 +143,12 @@ def normalize_release(release: Any, path: str = "", *, package_version: str | No
         # checked first: every later step (upgrade, compiling, hashing, storing) recurses
         ocid = release.get("ocid") if isinstance(release.get("ocid"), str) else None
         return release, [Problem("error", f"the release is nested more than {MAX_DEPTH} levels deep; it can't be stored", path, ocid)]
+
+    nul = nul_path(release)
+    if nul is not None:
+        # PostgreSQL stores no NUL character, in text or in JSONB: the release can't be kept
+        ocid = release.get("ocid") if isinstance(release.get("ocid"), str) and "\x00" not in release["ocid"] else None
+        return release, [Problem("error", "the release holds a NUL character (\\u0000); it can't be stored", _join(path, nul), ocid)]
 
     out = dict(release)  # shallow copy: we only replace top-level keys, or deep-copy to upgrade
     problems: list[Problem] = []
