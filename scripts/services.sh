@@ -140,6 +140,9 @@ start_redis() {
         log "redis already running on port $REDIS_PORT"
         return
     fi
+    # a Redis of someone else's on the port would answer the ping below and be used unseen
+    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 \
+        && die "port $REDIS_PORT already has a Redis that is not this checkout's: stop it or set PROCUREMENT_REDIS_PORT"
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$REDIS_DIR" \
         --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" --save "" --appendonly no >/dev/null
     wait_for redis 30 redis-cli -p "$REDIS_PORT" ping || die "redis did not start (see $REDIS_DIR/redis.log)"
