@@ -11,30 +11,16 @@ import pytest
 import ckan.plugins.toolkit as tk
 
 from ckan.tests import factories, helpers
-from ckanext.harvest import queue
 
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, run_job
 from ckanext.procurement.tests.ckan.test_schema import release
 from ckanext.procurement.tests.ckan.web_session import sign_in
 from ckanext.procurement.tests.feed_server import FeedServer, Reply
 
-pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
+pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
 TOKEN = "Bearer s3cr3t-of-city-purchasing"
 OCID = "ocds-213czf-hostile-1"
 PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture(autouse=True)
-def _queues():
-    queue.purge_queues()
-    yield
-    queue.purge_queues()
-
-
-@pytest.fixture
-def feed():
-    with FeedServer() as server:
-        yield server
 
 
 @pytest.fixture
