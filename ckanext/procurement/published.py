@@ -8,14 +8,17 @@ never reach `procurement_record`.
 """
 from __future__ import annotations
 
+import datetime
 from typing import Iterator, Optional
 
 import sqlalchemy as sa
 
 from ckan import model
+import ckan.plugins.toolkit as tk
 
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.model import ProcurementRecord
+from ckanext.procurement.ocds import packages
 
 
 def records(
@@ -61,3 +64,27 @@ def stream(query, batch_size: int = 200) -> Iterator[tuple[ProcurementRecord, st
         last_ocid = rows[-1][0].ocid
         for record, _ in rows:
             model.Session.expunge(record)
+
+
+def publication(uri: str, organization: Optional[dict] = None, license_id: Optional[str] = None,
+                publication_policy: Optional[str] = None) -> packages.Publication:
+    """Package metadata for what `organization` publishes (None: the whole portal).
+
+    The license is the bulk dataset's (`license_id`), else the site's default for processes;
+    the publication policy is the bulk dataset's, else `ckanext.procurement.publication_policy_url`."""
+    site_url = tk.config.get("ckan.site_url").rstrip("/")
+    if organization:
+        name = organization.get("title") or organization["name"]
+        publisher_uri = f"{site_url}/organization/{organization['name']}"
+    else:
+        name = tk.config.get("ckan.site_title")
+        publisher_uri = site_url
+    license = model.Package.get_license_register().get(license_id or tk.config.get("ckanext.procurement.default_license"))
+    return packages.Publication(
+        uri=uri,
+        publisher_name=name,
+        publisher_uri=publisher_uri,
+        published_date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        license=(license.url or None) if license is not None else None,
+        publication_policy=publication_policy or tk.config.get("ckanext.procurement.publication_policy_url") or None,
+    )

@@ -47,3 +47,16 @@ def test_streams_in_batches_in_a_stable_order(processes):
     assert [record.ocid for record, _ in rows] == ["ocds-pub-1", "ocds-pub-3", "ocds-pub-5"]
     assert [owner for _, owner in rows] == [processes["organization"]] * 2 + [processes["other"]]
     assert all(record.compiled_release["ocid"] == record.ocid for record, _ in rows)
+
+
+@pytest.mark.ckan_config("ckanext.procurement.publication_policy_url", "https://city.example/policy")
+def test_package_metadata_names_the_publisher(processes, organization):
+    org = helpers.call_action("organization_show", id=processes["organization"])
+    meta = published.publication("https://portal.example/bulk/all.json", org).metadata()
+    assert meta["publisher"]["name"] == org["title"]
+    assert meta["publisher"]["uri"].endswith(f"/organization/{org['name']}")
+    assert meta["license"] == "http://www.opendefinition.org/licenses/cc-by"
+    assert meta["publicationPolicy"] == "https://city.example/policy"
+    assert meta["version"] == "1.1" and meta["publishedDate"].endswith("Z")
+    whole = published.publication("https://portal.example/all.json", license_id="odc-pddl").metadata()
+    assert whole["publisher"]["name"] and "pddl" in whole["license"]
