@@ -15,7 +15,7 @@ import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import dataset as process_dataset
-from ckanext.procurement import identity, labels, process, settings
+from ckanext.procurement import consistency, identity, labels, process, settings
 from ckanext.procurement.logic import schema, validators
 from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.ocds import compile as ocds_compile
@@ -212,8 +212,9 @@ def _index_what_was_kept(package_id: str, created: bool) -> None:
             search.clear(package_id)
         else:
             search.rebuild(package_id)
-    except Exception as error:  # the index or the database is down too: `ckan procurement check-index --repair`
+    except Exception as error:  # the index is down too: the next harvest (or check-index) repairs it
         log.warning("could not bring the index of dataset %s back to what is stored: %s", package_id, error)
+        consistency.remember(package_id)
 
 
 def _show(context, package_id: str) -> dict[str, Any]:
