@@ -78,11 +78,13 @@ def procurement_process_save(context, data_dict):
         raise tk.ValidationError({"id": [tk._("ocid {ocid!r} already has a dataset, with id {id}").format(ocid=ocid, id=package.id)]})
     record = ProcurementRecord.get(ocid)
     source_id = data.get("harvest_source_id")
+    # the organization an ocid's prefix is registered to takes its process back from whoever took it first
+    rightful = identity.registered_to(ocid, _organization_id(data["owner_org"]))
     if record is not None and source_id and record.harvest_source_id and record.harvest_source_id != source_id \
-            and package is not None and package.state == "active":
+            and package is not None and package.state == "active" and not rightful:
         raise tk.ValidationError({"ocid": [tk._("ocid {ocid!r} is already published by another harvest source ({source})").format(ocid=ocid, source=record.harvest_source_id)]})
     if source_id and package is not None and not (record is not None and record.harvest_source_id == source_id) \
-            and package.owner_org != _organization_id(data["owner_org"]):
+            and package.owner_org != _organization_id(data["owner_org"]) and not rightful:
         # harvests run unchecked (as the site user): a source never takes another organization's process
         raise tk.ValidationError({"ocid": [tk._("ocid {ocid!r} is a process of another organization, not of this harvest source's").format(ocid=ocid)]})
     unchanged = record is not None and record.releases_hash == prepared.releases_hash
