@@ -3,7 +3,9 @@
 :func:`summarize` turns a compiled release (plus, optionally, the releases it was compiled
 from) into a flat dict of plain values. :data:`SUMMARY_FIELDS` documents every key; the
 CKAN glue copies them into dataset fields and the search index, and nothing else in the
-extension re-derives them.
+extension re-derives them. The rules live in modules of their own, which the page and the index
+also read: :mod:`.stages` (stage, status), :mod:`.amounts` (which value counts, bands, sort keys),
+:mod:`.rows` (the repeating lists, suppliers) and :mod:`.amendments`.
 
 Conventions: unknown values are ``None``; dates are the published ISO 8601 strings (with their
 published timezone); amounts are ``int``/``float``; codes (statuses, methods) are kept as
