@@ -1,16 +1,20 @@
 """Template helpers (registered as `procurement_*`)."""
 from __future__ import annotations
 
-import datetime
 import logging
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan.lib import formatters
 
-from ckanext.procurement import labels
+from ckanext.procurement import labels, lifecycle
 from ckanext.procurement.dataset import is_safe_url, json_or_value
-from ckanext.procurement.ocds import derive
+from ckanext.procurement.formatting import days_left as procurement_days_left
+from ckanext.procurement.formatting import format_date as procurement_date
+from ckanext.procurement.formatting import format_money as procurement_money
+from ckanext.procurement.formatting import format_number as procurement_number
+from ckanext.procurement.formatting import parse_datetime as procurement_parse_date
+from ckanext.procurement.ocds.amounts import best_value
+from ckanext.procurement.ocds.vocabulary import STAGES
 
 log = logging.getLogger(__name__)
 
@@ -46,78 +50,6 @@ def procurement_facet_label(facet: str, value: str) -> str:
     return value
 
 
-def _locale() -> str:
-    try:
-        from ckan.lib.i18n import get_lang
-
-        return get_lang() or "en"
-    except Exception:  # outside a request (the Atom feed builder, scripts)
-        return "en"
-
-
-def procurement_money(amount: Any, currency: str | None = None) -> str:
-    """An amount in the reader's language: `$1,234,567.50`, `£11,000,000.00`, `1.100.000,00 GBP` (es).
-
-    No currency means US dollars; a currency code Babel doesn't know is shown as published."""
-    if amount in (None, ""):
-        return ""
-    try:
-        number = float(amount)
-    except (TypeError, ValueError):
-        return str(amount)
-    code = currency.strip().upper() if isinstance(currency, str) and currency.strip() else "USD"
-    try:
-        from babel.numbers import format_currency, format_decimal, is_currency
-
-        if not is_currency(code):  # not ISO 4217: digits, then the code as published
-            return f"{format_decimal(number, format='#,##0.00', locale=_locale())} {code}"
-        return format_currency(number, code, locale=_locale())
-    except Exception:  # an unknown locale or an odd code: plain digits and the code
-        sign = "-" if number < 0 else ""
-        text = f"{abs(number):,.2f}"
-        return f"{sign}${text}" if code == "USD" else f"{sign}{text} {code}"
-
-
-def procurement_number(value: Any) -> str:
-    """A number in the reader's language (1,234 or 1.234)."""
-    try:
-        from babel.numbers import format_decimal
-
-        return format_decimal(value, locale=_locale())
-    except Exception:
-        return f"{value:,}" if isinstance(value, (int, float)) else str(value)
-
-
-def procurement_parse_date(value: Any) -> datetime.datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.datetime.fromisoformat(str(value).strip())
-    except ValueError:
-        return None
-
-
-def procurement_date(value: Any, with_time: bool = False) -> str:
-    """A date as residents read it; the value as published if it is not a date."""
-    parsed = procurement_parse_date(value)
-    if parsed is None:
-        return str(value or "")
-    if with_time and (parsed.hour or parsed.minute):
-        return formatters.localised_nice_date(parsed, show_date=True, with_hours=True)
-    return formatters.localised_nice_date(parsed, show_date=True)
-
-
-def procurement_days_left(value: Any) -> int | None:
-    """Whole days until a deadline (0 on the day), None once it has passed."""
-    parsed = procurement_parse_date(value)
-    if parsed is None:
-        return None
-    now = datetime.datetime.now(parsed.tzinfo or None)
-    if parsed < now:
-        return None
-    return (parsed - now).days
-
-
 def procurement_safe_url(url: Any) -> str | None:
     """The URL when it is an absolute http(s) link; None for javascript:, data: and the like."""
     return url.strip() if is_safe_url(url) else None
@@ -134,7 +66,7 @@ def procurement_split(value: Any) -> list[str]:
 
 
 def procurement_stages() -> tuple[str, ...]:
-    return derive.STAGES
+    return STAGES
 
 
 def procurement_percent(part: Any, whole: Any) -> int | None:
@@ -150,8 +82,6 @@ def procurement_percent(part: Any, whole: Any) -> int | None:
 def procurement_lifecycle(pkg: dict[str, Any]) -> dict[str, Any]:
     """The process page's view model (ckanext.procurement.lifecycle), built once per call:
     templates call this once and keep the result."""
-    from ckanext.procurement import lifecycle
-
     user = tk.current_user.name if tk.current_user and tk.current_user.is_authenticated else ""
     context = {"user": user, "auth_user_obj": tk.current_user}
     try:
@@ -209,13 +139,13 @@ def procurement_days_left_text(value: Any) -> str:
 
 def procurement_best_value(package: dict[str, Any]) -> dict[str, Any] | None:
     """The value a search result shows: contracted, else awarded, else estimated, else budget."""
-    for key in ("contract_value", "award_value", "tender_value", "budget_amount"):
-        value = package.get(key)
-        if value not in (None, ""):
-            labels_ = {"contract_value": tk._("Contracted value"), "award_value": tk._("Awarded value"),
-                       "tender_value": tk._("Estimated value"), "budget_amount": tk._("Budget")}
-            return {"key": key, "label": labels_[key], "amount": value}
-    return None
+    best = best_value(package)
+    if best is None:
+        return None
+    key, value = best
+    labels_ = {"contract_value": tk._("Contracted value"), "award_value": tk._("Awarded value"),
+               "tender_value": tk._("Estimated value"), "budget_amount": tk._("Budget")}
+    return {"key": key, "label": labels_[key], "amount": value}
 
 
 def get_helpers() -> dict[str, Any]:

@@ -12,38 +12,11 @@ import re
 
 from ckan.plugins.toolkit import _
 
-
-def N_(message: str) -> str:
-    """Marks a string for translation; it is translated when shown."""
-    return message
-
-
-STAGES = {
-    "planning": N_("Planning"),
-    "tender": N_("Tender"),
-    "award": N_("Award"),
-    "contract": N_("Contract"),
-    "implementation": N_("Implementation"),
-}
-
-STATUSES = {
-    "planned": N_("Planned"),
-    "open": N_("Open for bids"),
-    "evaluation": N_("Under evaluation"),
-    "awarded": N_("Awarded"),
-    "active": N_("Active"),
-    "completed": N_("Completed"),
-    "cancelled": N_("Cancelled"),
-    "unsuccessful": N_("Unsuccessful"),
-}
-
-VALUE_BANDS = {
-    "under-10k": N_("Under $10,000"),
-    "10k-100k": N_("$10,000 to $100,000"),
-    "100k-1m": N_("$100,000 to $1 million"),
-    "1m-10m": N_("$1 million to $10 million"),
-    "10m-plus": N_("Over $10 million"),
-}
+# the derived codes' labels live with the rules that derive them, in the OCDS package
+from ckanext.procurement.ocds.vocabulary import N_
+from ckanext.procurement.ocds.vocabulary import STAGE_LABELS as STAGES
+from ckanext.procurement.ocds.vocabulary import STATUS_LABELS as STATUSES
+from ckanext.procurement.ocds.vocabulary import VALUE_BAND_LABELS as VALUE_BANDS
 
 CODELISTS = {
     "tenderStatus": {

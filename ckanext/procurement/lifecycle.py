@@ -20,12 +20,18 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import labels, settings
 from ckanext.procurement.dataset import REPEATING, SCALAR_FIELDS, is_safe_url
+from ckanext.procurement.formatting import format_date as _format_date
+from ckanext.procurement.formatting import format_money, format_number
 from ckanext.procurement.labels import N_, humanize_code
 from ckanext.procurement.ocds import compile as ocds_compile
 from ckanext.procurement.ocds import derive, diff
+from ckanext.procurement.ocds.access import obj as _obj
+from ckanext.procurement.ocds.access import objs as _objs
+from ckanext.procurement.ocds.access import release_tags
 from ckanext.procurement.ocds.dates import parse_date
+from ckanext.procurement.ocds.stages import is_planning_release, published_stages
+from ckanext.procurement.ocds.vocabulary import STAGES
 
-STAGES = derive.STAGES
 # changes listed per release in the history (the count is always shown in full)
 MAX_CHANGES_SHOWN = 100
 MAX_TEXT = 300
@@ -86,21 +92,11 @@ STAGE_SECTIONS = {
     "implementation": "implementation",
 }
 
-_TENDER_TAGS = {"tender", "tenderAmendment", "tenderUpdate", "tenderCancellation"}
-_PLANNING_TAGS = {"planning", "planningUpdate"}
 _ID_PART = re.compile(r"^(?P<name>[^\[]*)\[(?:id=(?P<id>.*)|\*)\]$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}.*)?$")
 
 
 # --- small helpers ---------------------------------------------------------------------------
-
-def _obj(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _objs(value: Any) -> list[dict]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
 
 def _list(value: Any) -> list:
     if isinstance(value, str):
@@ -111,13 +107,6 @@ def _list(value: Any) -> list:
     if isinstance(value, list):
         return [v for v in value if v not in (None, "")]
     return []
-
-
-def _tags(release: dict) -> list[str]:
-    tag = release.get("tag")
-    if isinstance(tag, str):
-        return [tag]
-    return [t for t in tag if isinstance(t, str)] if isinstance(tag, list) else []
 
 
 def tag_label(tag: str) -> str:
@@ -143,9 +132,7 @@ def field_label(path: str) -> str:
 
 
 def format_date(value: Any) -> str:
-    from ckanext.procurement.helpers import procurement_date
-
-    return procurement_date(value, with_time=True)
+    return _format_date(value, with_time=True)
 
 
 def _truncate(text: str) -> str:
@@ -159,9 +146,7 @@ def value_text(value: Any) -> str:
     if isinstance(value, bool):
         return tk._("Yes") if value else tk._("No")
     if isinstance(value, (int, float)):
-        from ckanext.procurement.helpers import procurement_number
-
-        return procurement_number(int(value) if isinstance(value, float) and value == int(value) else value)
+        return format_number(int(value) if isinstance(value, float) and value == int(value) else value)
     if isinstance(value, str):
         if _ISO_DATE.match(value.strip()) and parse_date(value) is not None:
             return format_date(value)
@@ -173,10 +158,8 @@ def value_text(value: Any) -> str:
         if name:
             parts.append(_truncate(name))
         if isinstance(amount, (int, float)) and not isinstance(amount, bool):
-            from ckanext.procurement.helpers import procurement_money
-
             currency = _obj(value.get("value")).get("currency") or value.get("currency")
-            parts.append(procurement_money(amount, currency))
+            parts.append(format_money(amount, currency))
         if not parts and value.get("id") is not None:
             parts.append(tk._("ID {id}").format(id=value["id"]))
         if parts:
@@ -191,9 +174,7 @@ def _change(path: str, before: Any, after: Any, currency: str | None = None) -> 
     def text(value: Any) -> str:
         # an amount (`value/amount`, `budget/amount/amount`) reads as money
         if str(path).rsplit("/", 1)[-1] == "amount" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            from ckanext.procurement.helpers import procurement_money
-
-            return procurement_money(value, currency)
+            return format_money(value, currency)
         return value_text(value)
 
     return {
@@ -208,27 +189,8 @@ def _change(path: str, before: Any, after: Any, currency: str | None = None) -> 
 
 # --- the timeline ---------------------------------------------------------------------------
 
-def _published_stages(compiled: dict, releases: list[dict]) -> set[str]:
-    tags = {tag for release in releases for tag in _tags(release)}
-    tender = _obj(compiled.get("tender"))
-    published = set()
-    if _obj(compiled.get("planning")) or tags & _PLANNING_TAGS:
-        published.add("planning")
-    if tags & _TENDER_TAGS or tender.get("tenderPeriod") or tender.get("status") in (
-            "active", "complete", "cancelled", "unsuccessful", "withdrawn"):
-        published.add("tender")
-    if _objs(compiled.get("awards")):
-        published.add("award")
-    contracts = _objs(compiled.get("contracts"))
-    if contracts:
-        published.add("contract")
-    if any(_obj(c.get("implementation")).get(k) for c in contracts for k in ("transactions", "milestones", "documents")):
-        published.add("implementation")
-    return published
-
-
 def _stage_dates(summary: dict, releases: list[dict]) -> dict[str, list[tuple[str, str]]]:
-    planning = [r.get("date") for r in releases if set(_tags(r)) & _PLANNING_TAGS and r.get("date")]
+    planning = [r.get("date") for r in releases if is_planning_release(r) and r.get("date")]
     payments = [t.get("date") for t in summary.get("transactions") or [] if t.get("date")]
     dates = {
         "planning": [(tk._("Published"), min(planning))] if planning else [],
@@ -245,7 +207,7 @@ def timeline(summary: dict, compiled: dict, releases: list[dict]) -> list[dict[s
     """Five stages, each `done`, `current` or `not-published`, with its dates."""
     current = summary.get("stage") if summary.get("stage") in STAGES else "planning"
     current_index = STAGES.index(current)
-    published = _published_stages(compiled, releases) | {current}
+    published = published_stages(compiled, releases) | {current}
     dates = _stage_dates(summary, releases)
     items = []
     for index, stage in enumerate(STAGES):
@@ -355,13 +317,11 @@ def _milestone_state(milestone: dict) -> str:
 def _history(releases: list[dict], schema: dict | None, currency: str | None = None) -> list[dict[str, Any]]:
     entries = []
     for number, entry in enumerate(diff.release_changes(releases, schema, max_changes=MAX_CHANGES_SHOWN), 1):
-        tags = entry.get("tag")
-        tags = [tags] if isinstance(tags, str) else [t for t in tags or [] if isinstance(t, str)]
         entries.append({
             "number": number,
             "id": entry.get("id"),
             "date": entry.get("date"),
-            "tags": [tag_label(t) for t in tags],
+            "tags": [tag_label(t) for t in release_tags(entry)],
             "changes": [_change(c["path"], c["before"], c["after"], currency) for c in entry["changes"]],
             "change_count": entry["change_count"],
             "truncated": entry["truncated"],

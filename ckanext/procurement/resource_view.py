@@ -244,15 +244,11 @@ def stored_lifecycle(package: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _release_title(release: dict) -> str:
-    candidates = []
-    tender, planning = release.get("tender"), release.get("planning")
-    if isinstance(tender, dict):
-        candidates.append(tender.get("title"))
-    if isinstance(planning, dict) and isinstance(planning.get("project"), dict):
-        candidates.append(planning["project"].get("title"))
-    for block in ("contracts", "awards"):
-        objects = release.get(block)
-        candidates += [o.get("title") for o in objects if isinstance(o, dict)] if isinstance(objects, list) else []
+    from ckanext.procurement.ocds.access import obj, objs
+
+    planning = obj(release.get("planning"))
+    candidates = [obj(release.get("tender")).get("title"), obj(planning.get("project")).get("title")]
+    candidates += [o.get("title") for block in ("contracts", "awards") for o in objs(release.get(block))]
     return next((c.strip() for c in candidates if isinstance(c, str) and c.strip()), "")
 
 

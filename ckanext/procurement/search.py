@@ -14,7 +14,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement.dataset import BULK_DATASET_TYPE, DATASET_TYPE, LIST_FIELDS, REPEATING, json_or_value
-from ckanext.procurement.ocds import derive
+from ckanext.procurement.ocds.amounts import VALUE_PRECEDENCE, best_value, value_sort_key
 
 # facet query parameter -> Solr field of multi-valued list fields
 LIST_INDEX_FIELDS = {name: f"vocab_{name}" for name in LIST_FIELDS}
@@ -81,11 +81,10 @@ def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
         else:
             pkg_dict.pop(key)
 
-    # the same precedence as the summary's `value`: contract > award > tender > budget
-    values = (_number(pkg_dict.get(key)) for key in ("contract_value", "award_value", "tender_value", "budget_amount"))
-    value = next((v for v in values if v is not None), None)
-    if value is not None:
-        pkg_dict["value_sort"] = derive.value_sort_key(value)
+    # the value that counts, as the summary's `value` (a dataset typed in by hand has no summary)
+    best = best_value({key: _number(pkg_dict.get(key)) for key in VALUE_PRECEDENCE})
+    if best is not None:
+        pkg_dict["value_sort"] = value_sort_key(best[1])
     return pkg_dict
 
 

@@ -46,3 +46,17 @@ def date_sort_key(value: object) -> tuple:
     if parsed is None:
         return (1,)
     return (0, parsed)
+
+
+def fiscal_year(value: str | datetime | None, start_month: int = 7) -> int | None:
+    """Return the fiscal year of a date: named by the calendar year in which it ends (US usage).
+
+    With ``start_month=7`` (July–June), 2024-08-01 is in FY 2025 and 2024-06-30 in FY 2024.
+    ``start_month=1`` gives the calendar year. The date's own (published) timezone is used.
+    """
+    parsed = value if isinstance(value, datetime) else parse_date(value)
+    if parsed is None:
+        return None
+    if not 1 <= start_month <= 12:
+        raise ValueError(f"fiscal_year_start_month must be 1-12, got {start_month}")
+    return parsed.year + 1 if start_month > 1 and parsed.month >= start_month else parsed.year
