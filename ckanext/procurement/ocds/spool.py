@@ -29,22 +29,26 @@ class Spool:
         self.db: sqlite3.Connection | None = sqlite3.connect(self.path)
         self.db.execute("PRAGMA journal_mode=OFF")  # a scratch file: nothing to recover after a crash
         self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("CREATE TABLE item (seq INTEGER PRIMARY KEY, ocid TEXT NOT NULL, order_missing INTEGER NOT NULL, "
-                        "order_number REAL, order_text TEXT NOT NULL, position INTEGER, body TEXT NOT NULL, "
-                        "note TEXT NOT NULL)")
+        self.db.execute("CREATE TABLE item (seq INTEGER PRIMARY KEY, ocid TEXT NOT NULL, body TEXT NOT NULL, "
+                        "note TEXT NOT NULL, order_missing INTEGER NOT NULL DEFAULT 1, order_number REAL, "
+                        "order_text TEXT NOT NULL DEFAULT '', position INTEGER)")
         self.count = 0
 
     def add(self, ocid: str, body: str, *, note: str = "", order: float | None = None, order_text: str = "",
             position: int | None = None) -> None:
-        self.db.execute("INSERT INTO item (ocid, order_missing, order_number, order_text, position, body, note) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (ocid, int(order is None), order, order_text, position, body, note))
+        if order is None and not order_text and position is None:  # arrival order: the gather's case, kept cheap
+            self.db.execute("INSERT INTO item (ocid, body, note) VALUES (?, ?, ?)", (ocid, body, note))
+        else:
+            self.db.execute("INSERT INTO item (ocid, body, note, order_missing, order_number, order_text, position) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)", (ocid, body, note, int(order is None), order, order_text,
+                                                              position))
         self.count += 1
 
     def groups(self) -> Iterator[tuple[str, Iterator[tuple[str, str]]]]:
         """Yield ``(ocid, its items' (body, note))``, ocid by ocid; read each group before the next."""
-        # the index is built once every item is in: cheaper than keeping it up to date
-        self.db.execute("CREATE INDEX item_order ON item (ocid, order_missing, order_number, order_text, position, seq)")
+        # built once every item is in (cheaper than keeping it up to date); SQLite then sorts
+        # each ocid's few items on their own, never the whole spool at once
+        self.db.execute("CREATE INDEX item_ocid ON item (ocid)")
         cursor = self.db.execute("SELECT ocid, body, note FROM item "
                                  "ORDER BY ocid, order_missing, order_number, order_text, position, seq")
         for ocid, rows in itertools.groupby(cursor, key=lambda row: row[0]):
