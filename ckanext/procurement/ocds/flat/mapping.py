@@ -74,7 +74,7 @@ def _report_order(error: ValidationError) -> tuple:
 
 
 def _mapping_error(error: ValidationError) -> MappingError:
-    """Word a jsonschema error as today's messages do: the config key, then what is wrong with it."""
+    """Word a jsonschema error for the person fixing the mapping: the config key, then what is wrong with it."""
     key = ".".join(str(part) for part in error.path)
     if error.validator == "additionalProperties" and not error.path:
         unknown = next(k for k in error.instance if k not in MAPPING_SCHEMA["properties"])
