@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from ckanext.procurement import naming
 from ckanext.procurement.labels import humanize_code
+from ckanext.procurement.ocds.urls import is_web_url
 
 DATASET_TYPE = "contracting-process"
 BULK_DATASET_TYPE = "procurement-dataset"
@@ -92,12 +93,8 @@ def dataset_fields(summary: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def is_safe_url(url: Any) -> bool:
-    """Only absolute http(s) links reach the page: never javascript:, data: or relative paths."""
-    if not isinstance(url, str):
-        return False
-    parts = urlsplit(url.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+# Only absolute http(s) links reach the page: never javascript:, data: or relative paths.
+is_safe_url = is_web_url
 
 
 def guess_format(document: dict[str, Any]) -> str:

@@ -15,9 +15,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import os
 import re
-import sqlite3
 import time
 import uuid
 from typing import Any, Iterator
@@ -38,6 +36,7 @@ from ckanext.procurement.model import ProcurementRecord, ProcurementSecret
 from ckanext.procurement.ocds.errors import OcdsError
 from ckanext.procurement.ocds.parse import Problem, ocid_prefix_ok
 from ckanext.procurement.ocds.redact import redact
+from ckanext.procurement.ocds.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -53,41 +52,15 @@ class GatherAbort(Exception):
     """The gather can't be completed; nothing of this run is kept."""
 
 
-class ReleaseSpool:
-    """Releases grouped by ocid in a temporary SQLite file, in arrival order,
-    each with the redaction paths that removed something from it."""
-
-    def __init__(self, folder: str):
-        self.path = os.path.join(folder, f"spool-{uuid.uuid4().hex}.sqlite")
-        self.db = sqlite3.connect(self.path)
-        self.db.execute("PRAGMA journal_mode=OFF")
-        self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("CREATE TABLE release (seq INTEGER PRIMARY KEY, ocid TEXT NOT NULL, body TEXT NOT NULL, withheld TEXT NOT NULL)")
-        self.count = 0
-
-    def add(self, release: dict[str, Any], withheld: list[str] = ()) -> None:
-        self.db.execute("INSERT INTO release (ocid, body, withheld) VALUES (?, ?, ?)",
-                        (str(release["ocid"]), json.dumps(release), "\n".join(withheld)))
-        self.count += 1
-
-    def processes(self) -> Iterator[tuple[str, list[str], list[str]]]:
-        """(ocid, its releases as JSON texts, the paths withheld from them), ocid by ocid."""
-        self.db.execute("CREATE INDEX release_ocid ON release (ocid, seq)")
-        ocid, bodies, withheld = None, [], set()
-        for row_ocid, body, removed in self.db.execute("SELECT ocid, body, withheld FROM release ORDER BY ocid, seq"):
-            if row_ocid != ocid and bodies:
-                yield ocid, bodies, sorted(withheld)
-                bodies, withheld = [], set()
-            ocid = row_ocid
+def spooled_processes(spool: Spool) -> Iterator[tuple[str, list[str], list[str]]]:
+    """(ocid, its releases as JSON texts, the paths withheld from them), ocid by ocid, in arrival order."""
+    for ocid, items in spool.groups():
+        bodies, withheld = [], set()
+        for body, removed in items:
             bodies.append(body)
             if removed:
                 withheld.update(removed.split("\n"))
-        if bodies:
-            yield ocid, bodies, sorted(withheld)
-
-    def close(self) -> None:
-        self.db.close()
-        os.unlink(self.path)
+        yield ocid, bodies, sorted(withheld)
 
 
 class Progress:
@@ -197,7 +170,7 @@ class ProcurementHarvester(HarvesterBase):
         log.info("Gathering %s (%s listing) from %s", source.title or source.id, f"incremental since {since}" if since else "full", source.url)
 
         paths = sorted(set(settings.redact_paths() + config.redact_paths))
-        spool = ReleaseSpool(settings.cache_dir())
+        spool = Spool(settings.cache_dir())
         problems: list[Problem] = []
         try:
             try:
@@ -209,7 +182,8 @@ class ProcurementHarvester(HarvesterBase):
                         continue
                     # redacted as soon as read (copy-on-write, cheap): nothing withheld is written anywhere,
                     # not even the spool, and harvest objects only ever hold redacted releases
-                    spool.add(*redact(release, paths))
+                    release, withheld = redact(release, paths)
+                    spool.add(str(release["ocid"]), json.dumps(release), note="\n".join(withheld))
                     progress.step()
             except (GatherAbort, FetchError, OcdsError, ConfigError) as error:
                 message = _without_snippet(str(error)) if paths else str(error)
@@ -227,7 +201,7 @@ class ProcurementHarvester(HarvesterBase):
         if len(problems) > MAX_GATHER_PROBLEMS:
             self._save_gather_error(f"... and {len(problems) - MAX_GATHER_PROBLEMS} more problems", job)
 
-    def _create_objects(self, job: HarvestJob, config: SourceConfig, spool: ReleaseSpool, full: bool) -> list[str]:
+    def _create_objects(self, job: HarvestJob, config: SourceConfig, spool: Spool, full: bool) -> list[str]:
         """Harvest objects for the run; returns the ids that go on to fetch and import.
 
         Unchanged processes get an object that is already complete ("not
@@ -284,7 +258,7 @@ class ProcurementHarvester(HarvesterBase):
             extras.clear()
             pending_bytes[0] = 0
 
-        for ocid, bodies, withheld in spool.processes():
+        for ocid, bodies, withheld in spooled_processes(spool):
             seen.add(ocid)
             if ocid not in known:
                 # new to the catalog, so nothing to compare: the (redacted) releases go on as they were read

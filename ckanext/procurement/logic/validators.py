@@ -16,6 +16,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.scheming.validation import scheming_validator
 
 from ckanext.procurement import identity, licenses, settings
+from ckanext.procurement.ocds.urls import is_web_url
 
 Invalid = tk.Invalid
 missing = tk.missing
@@ -23,7 +24,6 @@ _ = tk._
 
 OCID_PREFIX_RE = identity.OCID_PREFIX_RE
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-SAFE_URL_SCHEMES = ("http", "https")
 # set in the context of the package actions procurement_process_save calls: values come from OCDS data
 PUBLISHED_VALUES = "procurement_published_values"
 MAX_CODE_LENGTH = 200  # what a person types
@@ -233,15 +233,14 @@ def procurement_ocid_prefix(value):
 
 
 def procurement_safe_url(key, data, errors, context):
-    """Only http(s) links, never `javascript:` or `data:`; uploads keep their file name."""
+    """Only http(s) links with a host, never `javascript:` or `data:`; uploads keep their file name."""
     value = data.get(key)
     if not value or value is missing:
         return
     url_type_key = key[:-1] + ("url_type",)
     if data.get(url_type_key) == "upload":
         return
-    scheme = value.split(":", 1)[0].strip().lower() if ":" in value else ""
-    if scheme not in SAFE_URL_SCHEMES:
+    if not is_web_url(value):
         errors[key].append(_("{value!r} is not an http or https URL").format(value=value[:200]))
 
 

@@ -148,6 +148,7 @@ def test_license_cannot_be_closed_by_an_update(sysadmin, organization):
     ("coverage_start_date", "first of July", "Date format incorrect"),
     ("publication_policy_url", "javascript:alert(1)", "is not an http or https URL"),
     ("publication_policy_url", "data:text/html,<script>alert(1)</script>", "is not an http or https URL"),
+    ("publication_policy_url", "http:example.org/policy", "is not an http or https URL"),  # no host
 ])
 def test_bad_values_are_refused(sysadmin, organization, field, value, message):
     with pytest.raises(tk.ValidationError) as excinfo:
