@@ -12,6 +12,7 @@ half-changed, and nothing is skipped silently.
 """
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any, Callable
 
@@ -52,7 +53,7 @@ class IProcurement(p.Interface):
         a field a coordinator added).
 
         :param fields: the dataset fields computed from the summary
-        :param compiled_release: the compiled (redacted) release
+        :param compiled_release: a copy of the compiled (redacted) release
         :returns: the fields to save
         """
         return fields
@@ -65,7 +66,7 @@ class IProcurement(p.Interface):
         The stock Solr schema indexes ``extras_*`` keys as text and ``*_date`` keys as dates.
 
         :param index_dict: the document sent to Solr
-        :param compiled_release: the compiled release stored for the process ({} if it has none)
+        :param compiled_release: a copy of the compiled release stored for the process ({} if it has none)
         :returns: the document to index
         """
         return index_dict
@@ -111,6 +112,13 @@ def _hook_error(plugin: IProcurement, hook: str, problem: str) -> HookError:
         hook=hook, plugin=plugin.name, problem=problem)]})
 
 
+def process_fields(fields: dict[str, Any], compiled_release: dict[str, Any]) -> dict[str, Any]:
+    """`dataset_fields` of every plugin; they get a copy of the compiled release (the one stored stays as it is)."""
+    if not implementations():
+        return fields
+    return call_hook("dataset_fields", fields, copy.deepcopy(compiled_release))
+
+
 def index_process(index_dict: dict[str, Any]) -> dict[str, Any]:
     """`before_process_index` of every plugin, for a contracting process's index document."""
     if not implementations():
@@ -126,7 +134,7 @@ def _compiled_release(index_dict: dict[str, Any]) -> dict[str, Any]:
     record = ProcurementRecord.get(index_dict["ocid"]) if index_dict.get("ocid") else None
     if record is None or record.package_id != index_dict.get("id"):
         record = ProcurementRecord.by_package(index_dict.get("id"))
-    return dict(record.compiled_release) if record is not None else {}
+    return copy.deepcopy(record.compiled_release) if record is not None else {}
 
 
 def _format(error_dict: dict[str, Any]) -> str:

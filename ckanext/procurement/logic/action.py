@@ -108,7 +108,7 @@ def procurement_process_save(context, data_dict):
     fields = process_dataset.dataset_fields(summary)
     fields["withheld_paths"] = withheld
     fields["withheld_reason"] = (data.get("redaction_reason") or settings.redact_reason()) if withheld else ""
-    fields = interfaces.call_hook("dataset_fields", fields, compiled)
+    fields = interfaces.process_fields(fields, compiled)
     fields["owner_org"] = data["owner_org"]
     license_id = data.get("license_id") or settings.default_license()
     fields["name"] = package.name if package is not None else identity.name_for_process(ocid, data.get("id"))

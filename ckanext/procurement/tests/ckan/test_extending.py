@@ -47,6 +47,7 @@ def _assert_hooked(dataset_id: str) -> None:
     assert _extra(dataset) == f"REF-{OCID}-tender"  # the city's field, from the compiled release
     record = helpers.call_action("procurement_record_show", id=OCID)
     assert [r["tender"]["title"] for r in record["releases"]] == ["Road resurfacing", "Road resurfacing, phase 1"]
+    assert record["compiledRelease"]["tender"]["title"] == "Road resurfacing, phase 1"  # the hooks changed copies
     found = processes(fq=f'+{INDEX_FIELD}:"indexed {OCID}"')
     assert [d["id"] for d in found["results"]] == [dataset_id]
 
