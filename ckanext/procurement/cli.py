@@ -142,8 +142,6 @@ def demo_setup(url: str, admin: str):
     import ckan.model as model
     import ckan.plugins.toolkit as tk
 
-    from ckanext.procurement.demo.mapping import CHICAGO_MAPPING  # the demo's own export
-
     context = {"user": _site_user()["name"]}
     org = model.Group.get("city-of-springfield")
     if org is None:
@@ -169,13 +167,31 @@ def demo_setup(url: str, admin: str):
         tk.get_action("harvest_source_patch")(dict(context), {"id": source.id, "frequency": "ALWAYS"})
         click.echo("springfield-purchasing now harvested at every scheduler run")
     if model.Package.get("springfield-contracts-export") is None:
+        mapping = _demo_mapping(url)
         tk.get_action("harvest_source_create")(dict(context), {
             "name": "springfield-contracts-export", "title": "Springfield contracts export (CSV)",
             "url": url.rstrip("/") + "/exports/contracts.csv", "source_type": "procurement_csv",
             "owner_org": "city-of-springfield", "frequency": "MANUAL",
-            "config": json.dumps({"mapping": CHICAGO_MAPPING}),
+            "config": json.dumps({"mapping": mapping}),
         })
         click.echo("created harvest source springfield-contracts-export (manual)")
+
+
+def _demo_mapping(url: str) -> dict:
+    """The mapping of the demo's contracts export, as the demo purchasing system publishes it
+    (production code never imports the demo)."""
+    import requests
+
+    mapping_url = url.rstrip("/") + "/exports/contracts.mapping.json"
+    try:
+        response = requests.get(mapping_url, timeout=30)
+        response.raise_for_status()
+        mapping = response.json()
+    except (requests.RequestException, ValueError) as error:
+        raise click.ClickException(f"could not read the export's mapping at {mapping_url}: {error}")
+    if not isinstance(mapping, dict):
+        raise click.ClickException(f"{mapping_url} is not a JSON object")
+    return mapping
 
 
 def get_commands():

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 from ckanext.harvest import utils as harvest_utils
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app
 
 STATE_CHANGING_ENDPOINTS = {"harvester.refresh", "harvester.clear", "harvester.delete", "harvester.job_abort"}
 # the POST twins of the GET-only endpoints, registered below
@@ -41,14 +41,14 @@ harvest_guard.add_url_rule("/harvest/<source>/job/<id>/abort", endpoint="job_abo
 
 @harvest_guard.before_app_request
 def guard_state_changing_harvest_endpoints():
-    endpoint = request.endpoint or ""
+    endpoint = tk.request.endpoint or ""
     if endpoint not in STATE_CHANGING_ENDPOINTS and endpoint not in POST_ENDPOINTS:
         return None
-    if request.method in ("GET", "HEAD"):
+    if tk.request.method in ("GET", "HEAD"):
         return _confirmation_page(endpoint)
     # CKAN exempts requests signed in by an API token header: a browser
     # never sends one by itself, so they cannot be forged cross-site.
-    if not getattr(g, "_csrf_exempt_view", False):
+    if not getattr(tk.g, "_csrf_exempt_view", False):
         current_app.extensions["csrf"].protect()  # CSRFError: HTTP 400
     return None
 
@@ -66,7 +66,7 @@ def _confirmation_page(endpoint: str):
     tk.c.dataset_type = harvest_utils.DATASET_TYPE_NAME
     return tk.render(
         "procurement/confirm_harvest_action.html",
-        extra_vars={"question": _question(endpoint), "action_url": request.script_root + request.full_path.rstrip("?")},
+        extra_vars={"question": _question(endpoint), "action_url": tk.request.script_root + tk.request.full_path.rstrip("?")},
     )
 
 

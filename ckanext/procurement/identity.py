@@ -13,7 +13,6 @@ import re
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.model.package_extra import PackageExtra
 
 from ckanext.procurement import naming
 from ckanext.procurement.dataset import DATASET_TYPE
@@ -58,8 +57,8 @@ def name_for_process(ocid: str, own_id: str | None = None) -> str:
 def _packages_with_ocid(ocid: str):
     return (
         model.Session.query(model.Package)
-        .join(PackageExtra, PackageExtra.package_id == model.Package.id)
-        .filter(PackageExtra.key == "ocid", PackageExtra.value == ocid, model.Package.type == DATASET_TYPE)
+        .join(model.PackageExtra, model.PackageExtra.package_id == model.Package.id)
+        .filter(model.PackageExtra.key == "ocid", model.PackageExtra.value == ocid, model.Package.type == DATASET_TYPE)
     )
 
 

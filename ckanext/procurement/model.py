@@ -11,11 +11,11 @@ import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+import ckan.plugins.toolkit as tk
 from ckan.model import meta
-from ckan.model.base import BaseModel
 
 
-class ProcurementRecord(BaseModel):
+class ProcurementRecord(tk.BaseModel):
     __tablename__ = "procurement_record"
 
     ocid = sa.Column(sa.UnicodeText, primary_key=True)
@@ -51,7 +51,7 @@ class ProcurementRecord(BaseModel):
 _UNBOUND = "procurement_unbound_secrets"  # Session.info key: secrets stored in this session, not bound yet
 
 
-class ProcurementSecret(BaseModel):
+class ProcurementSecret(tk.BaseModel):
     """A harvest source's secret (an authentication header), encrypted (see
     `ckanext.procurement.secrets`). The source config only holds
     `secret:<id>`, so the secret is never shown back; it is bound to the

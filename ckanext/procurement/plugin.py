@@ -6,7 +6,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.procurement import cli, harvest_guard, harvest_index, helpers, search, views
+from ckanext.procurement import cli, harvest_guard, harvest_index, helpers, interfaces, search, views
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.logic import action, auth, source_config, validators
 
@@ -56,7 +56,10 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IPackageController
 
     def before_dataset_index(self, pkg_dict):
-        return search.before_dataset_index(pkg_dict)
+        pkg_dict = search.before_dataset_index(pkg_dict)
+        if pkg_dict.get("dataset_type") == DATASET_TYPE:
+            pkg_dict = interfaces.index_process(pkg_dict)  # the site's IProcurement plugins
+        return pkg_dict
 
     def before_dataset_search(self, search_params):
         return search.before_dataset_search(search_params)

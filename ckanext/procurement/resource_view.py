@@ -72,15 +72,13 @@ class OcdsLifecycleView(p.SingletonPlugin):
         return fmt in OCDS_FORMATS or url.endswith((".json", ".jsonl", ".json.gz"))
 
     def setup_template_variables(self, context, data_dict):
-        from ckan.common import request
-
         view = data_dict.get("resource_view") or {}
         package = data_dict.get("package") or {}
         stored = stored_lifecycle(package)
         if stored is not None:
             return {"ocds": stored}
-        return {"ocds": explore(data_dict["resource"], request.args.get("ocid", ""), request.args.get("q", ""),
-                                view_id=view.get("id"), base_path=request.path)}
+        return {"ocds": explore(data_dict["resource"], tk.request.args.get("ocid", ""), tk.request.args.get("q", ""),
+                                view_id=view.get("id"), base_path=tk.request.path)}
 
     def view_template(self, context, data_dict):
         return "procurement/resource_view.html"

@@ -15,7 +15,6 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response
 
 import ckan.plugins.toolkit as tk
-from ckan.common import request
 
 from ckanext.procurement import labels
 from ckanext.procurement.dataset import DATASET_TYPE
@@ -56,7 +55,7 @@ def search_opportunities(filters: dict[str, str], page: int, rows: int, include_
 
 
 def _filters() -> dict[str, str]:
-    return {field: request.args[field] for field in OPPORTUNITY_FILTERS if request.args.get(field)}
+    return {field: tk.request.args[field] for field in OPPORTUNITY_FILTERS if tk.request.args.get(field)}
 
 
 # Solr's `start` is a 32-bit integer: a page past it is a 400, not a Solr error
@@ -65,7 +64,7 @@ MAX_START = 2**31 - 1
 
 def _page(rows: int) -> int:
     """The `page` parameter, checked like the dataset search page does (a positive integer, else 400)."""
-    page = tk.h.get_page_number(request.args)
+    page = tk.h.get_page_number(tk.request.args)
     last = MAX_START // rows
     if page > last:
         tk.abort(400, tk._('"page" parameter must be at most {last}').format(last=last))
@@ -186,12 +185,12 @@ def refuse_too_deep_json():
     """CKAN parses an action's JSON body with Python's json module, which recurses and
     fails (RecursionError, a 500) about a thousand levels deep: a body nested deeper
     than any release can be is refused with a 400 before it is parsed."""
-    action = request.path.rstrip("/").rsplit("/", 1)[-1]
-    if request.method != "POST" or action not in PROCUREMENT_ACTIONS or "/action/" not in request.path \
-            or request.mimetype in FORM_TYPES:
+    action = tk.request.path.rstrip("/").rsplit("/", 1)[-1]
+    if tk.request.method != "POST" or action not in PROCUREMENT_ACTIONS or "/action/" not in tk.request.path \
+            or tk.request.mimetype in FORM_TYPES:
         return None
     limit = MAX_DEPTH + 2  # the body, its releases list, then each release
-    if not json_deeper_than(request.get_data(cache=True), limit):
+    if not json_deeper_than(tk.request.get_data(cache=True), limit):
         return None
     message = tk._("JSON Error: the request body is nested more than {limit} levels deep").format(limit=limit)
     body = {"success": False, "error": {"__type": "Bad request", "message": message}}

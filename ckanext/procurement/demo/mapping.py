@@ -3,8 +3,9 @@
 A complete example of a `procurement_csv` harvest source's `mapping`: the export
 follows the City of Chicago's contracts table, one row per contract modification
 (revision 0 is the award; later revisions carry signed amounts that add up to the
-contract's current value). `ckan procurement demo-setup` passes it explicitly when
-it creates the demo's CSV harvest source. Production code never imports the demo.
+contract's current value). The demo purchasing system serves it at
+`/exports/contracts.mapping.json`, where `ckan procurement demo-setup` reads it
+for the demo's CSV harvest source: production code never imports the demo.
 """
 
 CHICAGO_MAPPING: dict = {

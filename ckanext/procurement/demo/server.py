@@ -11,6 +11,7 @@ Endpoints (all GET unless noted):
 ``/api/releases.jsonl``        every release as JSON Lines, streamed (``since`` accepted)
 ``/exports/contracts.csv``     contracts and modifications, one row per revision
                                (``?format=xlsx`` or ``/exports/contracts.xlsx``: the same as XLSX)
+``/exports/contracts.mapping.json``  the export's mapping for a ``procurement_csv`` harvest source
 ``/_control/state``            the clock, removed and changed processes, pending faults
 POST ``/_control/advance?days=N``              move the clock
 POST ``/_control/fail?times=N&status=500``     make the next N API responses fail
@@ -29,7 +30,6 @@ import html
 import ipaddress
 import json
 import logging
-import os
 import tempfile
 import threading
 from datetime import date, datetime
@@ -39,102 +39,16 @@ from typing import Iterable, Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import exports
+from .mapping import CHICAGO_MAPPING
+from .faults import Faults
 from .feed import CursorError, PurchasingSystem
+from .merging import MERGE_RULES, make_merger  # noqa: F401 (importable from here, as before)
 from .ocds import EXTENSIONS, LICENSE, PUBLICATION_POLICY, PUBLISHER, format_datetime, parse_datetime
 
 log = logging.getLogger("ckanext.procurement.demo")
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-
-#: OCDS 1.1.5 merge rules (what ocdsmerge derives from the release schema), so
-#: records can be compiled offline without the schema file.
-MERGE_RULES = {
-    ("id",): "omitWhenMerged",
-    ("date",): "omitWhenMerged",
-    ("tag",): "omitWhenMerged",
-    ("parties", "additionalIdentifiers"): "wholeListMerge",
-    ("parties", "roles"): "wholeListMerge",
-    ("buyer", "additionalIdentifiers"): "wholeListMerge",
-    ("tender", "procuringEntity", "additionalIdentifiers"): "wholeListMerge",
-    ("tender", "items", "additionalClassifications"): "wholeListMerge",
-    ("tender", "additionalProcurementCategories"): "wholeListMerge",
-    ("tender", "submissionMethod"): "wholeListMerge",
-    ("tender", "tenderers", "additionalIdentifiers"): "wholeListMerge",
-    ("tender", "amendments", "changes"): "wholeListMerge",
-    ("tender", "amendment", "changes"): "wholeListMerge",
-    ("awards", "suppliers", "additionalIdentifiers"): "wholeListMerge",
-    ("awards", "items", "additionalClassifications"): "wholeListMerge",
-    ("awards", "amendments", "changes"): "wholeListMerge",
-    ("awards", "amendment", "changes"): "wholeListMerge",
-    ("contracts", "items", "additionalClassifications"): "wholeListMerge",
-    ("contracts", "implementation", "transactions", "payer", "additionalIdentifiers"): "wholeListMerge",
-    ("contracts", "implementation", "transactions", "payee", "additionalIdentifiers"): "wholeListMerge",
-    ("contracts", "relatedProcesses", "relationship"): "wholeListMerge",
-    ("contracts", "amendments", "changes"): "wholeListMerge",
-    ("contracts", "amendment", "changes"): "wholeListMerge",
-    ("relatedProcesses", "relationship"): "wholeListMerge",
-}
-
-
-def make_merger(schema: str | dict | None = None):
-    """An ocdsmerge Merger from ``schema`` (path or dict), $PROCUREMENT_SCHEMA, or the built-in rules.
-
-    Returns None if ocdsmerge is not installed (records then have no compiledRelease).
-    """
-    try:
-        import ocdsmerge
-    except ImportError:  # pragma: no cover - ocdsmerge is a dependency of the extension
-        return None
-    schema = schema or os.environ.get("PROCUREMENT_SCHEMA") or None
-    if schema:
-        return ocdsmerge.Merger(schema=schema)
-    return ocdsmerge.Merger(merge_rules=MERGE_RULES)
-
-
-class Faults:
-    """Faults injected by the control endpoints, consumed by the next responses."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self) -> None:
-        with self._lock:
-            self.fail_times = 0
-            self.fail_status = 500
-            self.invalid_json_times = 0
-
-    def fail(self, times: int = 1, status: int = 500) -> None:
-        if not 400 <= status <= 599:
-            raise ValueError("status must be between 400 and 599")
-        with self._lock:
-            self.fail_times = max(0, times)
-            self.fail_status = status
-
-    def invalid_json(self, times: int = 1) -> None:
-        with self._lock:
-            self.invalid_json_times = max(0, times)
-
-    def take_failure(self) -> int | None:
-        with self._lock:
-            if self.fail_times > 0:
-                self.fail_times -= 1
-                return self.fail_status
-            return None
-
-    def take_invalid_json(self) -> bool:
-        with self._lock:
-            if self.invalid_json_times > 0:
-                self.invalid_json_times -= 1
-                return True
-            return False
-
-    def state(self) -> dict:
-        with self._lock:
-            return {"fail_times": self.fail_times, "fail_status": self.fail_status,
-                    "invalid_json_times": self.invalid_json_times}
-
 
 class BadRequest(Exception):
     pass
@@ -202,6 +116,7 @@ _INDEX = [
     ("GET", "/api/releases.jsonl?since=", "All releases as JSON Lines (streamed)"),
     ("GET", "/exports/contracts.csv", "Contracts and modifications, one row per revision (CSV)"),
     ("GET", "/exports/contracts.csv?format=xlsx", "The same, as an Excel workbook"),
+    ("GET", "/exports/contracts.mapping.json", "The export's mapping for a procurement_csv harvest source"),
     ("GET", "/_control/state", "Clock and injected faults"),
     ("POST", "/_control/advance?days=N", "Move the clock N days"),
     ("POST", "/_control/fail?times=N&status=500", "Fail the next N API responses"),
@@ -340,6 +255,7 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
             "/api/releases.jsonl": self._jsonl,
             "/exports/contracts.csv": self._contracts,
             "/exports/contracts.xlsx": self._contracts_xlsx,
+            "/exports/contracts.mapping.json": self._contracts_mapping,
             "/_control/state": self._control,
         })
 
@@ -357,7 +273,8 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
         try:
             if handler is None:
                 known = path in ("/", "/index.html", "/api/releases.json", "/api/records.json",
-                                 "/api/releases.jsonl", "/exports/contracts.csv", "/exports/contracts.xlsx") \
+                                 "/api/releases.jsonl", "/exports/contracts.csv", "/exports/contracts.xlsx",
+                                 "/exports/contracts.mapping.json") \
                     or path.startswith("/_control/")
                 if known:
                     self._send_error_json(HTTPStatus.METHOD_NOT_ALLOWED, f"{self.command} not allowed on {path}")
@@ -482,6 +399,9 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
         stamp = self.server.system.now.strftime("%Y%m%d")
         self._send_chunked("text/csv; charset=utf-8", exports.iter_csv_chunks(rows),
                            {"Content-Disposition": f'attachment; filename="contracts-{stamp}.csv"'})
+
+    def _contracts_mapping(self, path: str) -> None:
+        self._send_json(HTTPStatus.OK, CHICAGO_MAPPING)
 
     def _contracts_xlsx(self, path: str) -> None:
         rows = exports.iter_contract_rows(self.server.system)

@@ -22,12 +22,12 @@ from typing import Any, Iterator
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-import sqlalchemy as sa
 from ckan.lib.search import SearchIndexError
 from ckanext.harvest.harvesters.base import HarvesterBase
-from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
+from ckanext.harvest.model import HarvestJob, HarvestObject
 
 from ckanext.procurement import consistency, identity, licenses, process, settings
+from ckanext.procurement.harvesters import tables
 from ckanext.procurement.harvesters.config import (
     ENV_PREFIX, ConfigError, SourceConfig, check_env_allowed, parse_config, resolve_auth_header, seal_auth_header,
 )
@@ -223,36 +223,23 @@ class ProcurementHarvester(HarvesterBase):
         job_id, source_id = job.id, job.source_id
 
         def add(ocid: str, status: str, content: str | None, package_id: str | None = None) -> None:
-            # plain rows through SQLAlchemy Core: the ORM would track (and keep) every object and its content
-            object_id = str(uuid.uuid4())
-            row = {"id": object_id, "guid": ocid, "harvest_job_id": job_id, "harvest_source_id": source_id,
-                   "content": content, "package_id": package_id, "gathered": now, "state": "WAITING",
-                   "current": False, "retry_times": 0, "report_status": None, "fetch_started": None, "fetch_finished": None}
+            row = tables.object_row(ocid, job_id, source_id, content, package_id, now)
             if status == UNCHANGED:
-                row.update(state="COMPLETE", report_status="not modified", current=True, fetch_started=now, fetch_finished=now)
+                tables.mark_not_modified(row, now)
                 unchanged_guids.append(ocid)
             else:
-                ids.append(object_id)
+                ids.append(row["id"])
             rows.append(row)
-            extras.append({"id": str(uuid.uuid4()), "harvest_object_id": object_id, "key": STATUS_KEY, "value": status})
+            extras.append(tables.extra_row(row["id"], STATUS_KEY, status))
             counts[status] += 1
             pending_bytes[0] += len(content or "")
             if len(rows) >= batch_size or pending_bytes[0] >= BATCH_CONTENT_BYTES:
                 flush()
 
         def flush() -> None:
-            if unchanged_guids:
-                model.Session.execute(
-                    HarvestObject.__table__.update()
-                    .where(HarvestObject.__table__.c.harvest_source_id == source_id)
-                    .where(HarvestObject.__table__.c.guid.in_(unchanged_guids))
-                    .where(HarvestObject.__table__.c.current == True)  # noqa: E712
-                    .values(current=False)
-                )
-                unchanged_guids.clear()
-            model.Session.execute(HarvestObject.__table__.insert(), rows)
-            model.Session.execute(HarvestObjectExtra.__table__.insert(), extras)
+            tables.write_objects(source_id, rows, extras, demoted_guids=unchanged_guids)
             model.Session.commit()
+            unchanged_guids.clear()
             progress.step(len(rows))
             rows.clear()
             extras.clear()
@@ -354,30 +341,16 @@ class ProcurementHarvester(HarvesterBase):
             tk.get_action("package_delete")(dict(context), {"id": record.package_id})
         except tk.ObjectNotFound:
             pass
-        harvest_object.package_id = record.package_id
-        self._demote_others(harvest_object)
-        harvest_object.current = False  # ckanext-harvest reports a non-current object as "deleted"
+        tables.unlink(harvest_object, record.package_id)
         log.info("Withdrew %s: it is no longer in the source", harvest_object.guid)
         return True
 
-    def _link(self, harvest_object: HarvestObject, package_id: str, demote_others: bool) -> None:
-        if demote_others:
-            self._demote_others(harvest_object)
-        harvest_object.package_id = package_id
-        harvest_object.current = True
-        # a new dataset is inserted later in this transaction: ckanext-harvest's key is deferrable for this
-        model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
-        model.Session.add(harvest_object)
-        model.Session.flush()
-
     @staticmethod
-    def _demote_others(harvest_object: HarvestObject) -> None:
-        model.Session.query(HarvestObject).filter(
-            HarvestObject.guid == harvest_object.guid,
-            HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
-            HarvestObject.current == True,  # noqa: E712
-            HarvestObject.id != harvest_object.id,
-        ).update({"current": False}, synchronize_session=False)
+    def _link(harvest_object: HarvestObject, package_id: str, demote_others: bool) -> None:
+        if demote_others:
+            tables.demote_others(harvest_object)
+        # a new dataset is inserted later in this transaction
+        tables.link(harvest_object, package_id)
 
     @staticmethod
     def _status(harvest_object: HarvestObject) -> str:

@@ -15,7 +15,7 @@ import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import dataset as process_dataset
-from ckanext.procurement import consistency, identity, labels, process, settings
+from ckanext.procurement import consistency, identity, interfaces, labels, process, settings
 from ckanext.procurement.logic import schema, validators
 from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.ocds import compile as ocds_compile
@@ -65,6 +65,8 @@ def procurement_process_save(context, data_dict):
     if errors:
         raise tk.ValidationError(errors)
     data["releases"] = data_dict["releases"]
+    if interfaces.implementations():
+        data["releases"] = _releases_from_hooks(context, data_dict)
 
     paths = settings.redact_paths() + list(data.get("redact_paths") or [])
     prepared = process.prepare(data["releases"], paths)
@@ -108,6 +110,7 @@ def procurement_process_save(context, data_dict):
     fields = process_dataset.dataset_fields(summary)
     fields["withheld_paths"] = withheld
     fields["withheld_reason"] = (data.get("redaction_reason") or settings.redact_reason()) if withheld else ""
+    fields = interfaces.process_fields(fields, compiled)
     fields["owner_org"] = data["owner_org"]
     license_id = data.get("license_id") or settings.default_license()
     fields["name"] = package.name if package is not None else identity.name_for_process(ocid, data.get("id"))
@@ -152,6 +155,9 @@ def procurement_process_save(context, data_dict):
     except tk.ValidationError:
         model.Session.rollback()  # never leave a record without its dataset
         raise
+    except interfaces.HookIndexError as error:
+        model.Session.rollback()  # a site's index hook failed before Solr was asked: nothing is kept
+        raise error.error from error
     except Exception:
         try:
             model.Session.rollback()
@@ -202,6 +208,19 @@ def _check_shape(data_dict) -> None:
         raise tk.ValidationError({"releases": [
             tk._("All releases must belong to one contracting process (one ocid); found {ocids}").format(
                 ocids=", ".join(repr(ocid) for ocid in ocids[:10]) + (" ..." if len(ocids) > 10 else ""))]})
+
+
+def _releases_from_hooks(context, data_dict) -> list[dict]:
+    """The releases as the site's IProcurement plugins fixed them, checked again like the
+    input: a hook may change an ocid, and the user must be allowed to publish that one too."""
+    releases = interfaces.call_hook("before_releases_saved", list(data_dict["releases"]), context, expected=list)
+    hooked = dict(data_dict, releases=releases)
+    _check_shape(hooked)
+    errors = schema.releases_errors(releases)
+    if errors:
+        raise tk.ValidationError({"releases": errors})
+    tk.check_access("procurement_process_save", context, hooked)
+    return releases
 
 
 def _index_what_was_kept(package_id: str, created: bool) -> None:

@@ -10,7 +10,7 @@ import datetime
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Callable
 
 import ckan.plugins.toolkit as tk
 from ckanext.scheming.validation import scheming_validator
@@ -28,29 +28,6 @@ CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 PUBLISHED_VALUES = "procurement_published_values"
 MAX_CODE_LENGTH = 200  # what a person types
 MAX_PUBLISHED_CODE_LENGTH = 1000  # what a publisher's free text in a code field may be, still a facet Solr takes
-
-# repeating lists: subfield -> (kind, OCDS path) checked as whole lists
-LIST_CHECKS: dict[str, dict[str, tuple[str, str]]] = {
-    "awards": {"date": ("datetime", "awards/date"), "value": ("amount", "awards/value/amount")},
-    "contracts": {
-        "start_date": ("datetime", "contracts/period/startDate"),
-        "end_date": ("datetime", "contracts/period/endDate"),
-        "date_signed": ("datetime", "contracts/dateSigned"),
-        "value": ("amount", "contracts/value/amount"),
-        "original_value": ("amount", "contracts/value/amount"),
-        "amount_paid": ("amount", "contracts/implementation/transactions/value/amount"),
-    },
-    "amendments": {"date": ("datetime", "contracts/amendments/date"), "changes": ("json", "contracts/amendments")},
-    "milestones": {
-        "due_date": ("datetime", "contracts/implementation/milestones/dueDate"),
-        "date_met": ("datetime", "contracts/implementation/milestones/dateMet"),
-    },
-    "transactions": {
-        "date": ("datetime", "contracts/implementation/transactions/date"),
-        "value": ("amount", "contracts/implementation/transactions/value/amount"),
-    },
-}
-
 
 def _where(field: dict[str, Any]) -> str:
     path = field.get("ocds_path")
@@ -71,13 +48,51 @@ def parse_amount(value: Any) -> float:
     return number
 
 
+def _empty(value: Any) -> bool:
+    """Nothing given: these fields are optional, an empty value is left as it is."""
+    return value is missing or value is None or value == ""
+
+
+def _checked(convert: Callable[[Any], Any], message: Callable[[Any], str]):
+    """A validator of one value: empty stays empty; otherwise `convert` gives the value
+    to keep, and its ValueError or TypeError becomes `Invalid(message(value))`."""
+
+    def validator(value):
+        if _empty(value):
+            return value
+        try:
+            return convert(value)
+        except (TypeError, ValueError):
+            raise Invalid(message(value))
+
+    return validator
+
+
+def _datetime_text(value: Any) -> str:
+    parse_datetime(str(value))
+    return str(value).strip()
+
+
+def _count(value: Any) -> int:
+    number = int(str(value).strip())
+    if number < 0:
+        raise ValueError(value)
+    return number
+
+
+def _ocid_prefix(value: str) -> str:
+    if not OCID_PREFIX_RE.match(value.strip()):
+        raise ValueError(value)
+    return value.strip()
+
+
 @scheming_validator
 def procurement_code(field, schema):
     """A codelist value: known codes get labels, unknown ones are kept as published."""
 
     def validator(key, data, errors, context):
         value = data.get(key)
-        if value is missing or value is None or value == "":
+        if _empty(value):
             return
         if isinstance(value, str) and (len(value) <= MAX_CODE_LENGTH or _published(key, value, context)):
             data[key] = value.strip()
@@ -89,49 +104,20 @@ def procurement_code(field, schema):
 
 @scheming_validator
 def procurement_datetime(field, schema):
-    def validator(value):
-        if value is missing or value is None or value == "":
-            return value
-        try:
-            parse_datetime(str(value))
-        except ValueError:
-            raise Invalid(
-                _("{value!r} is not an ISO 8601 date or date-time{where}, e.g. 2026-01-31T17:00:00-05:00").format(
-                    value=value, where=_where(field)
-                )
-            )
-        return str(value).strip()
-
-    return validator
+    return _checked(_datetime_text, lambda value: _(
+        "{value!r} is not an ISO 8601 date or date-time{where}, e.g. 2026-01-31T17:00:00-05:00").format(
+        value=value, where=_where(field)))
 
 
 @scheming_validator
 def procurement_amount(field, schema):
-    def validator(value):
-        if value is missing or value is None or value == "":
-            return value
-        try:
-            return parse_amount(value)
-        except (TypeError, ValueError):
-            raise Invalid(_("{value!r} is not a number{where}").format(value=value, where=_where(field)))
-
-    return validator
+    return _checked(parse_amount, lambda value: _("{value!r} is not a number{where}").format(value=value, where=_where(field)))
 
 
 @scheming_validator
 def procurement_count(field, schema):
-    def validator(value):
-        if value is missing or value is None or value == "":
-            return value
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            number = -1
-        if number < 0:
-            raise Invalid(_("{value!r} is not a whole number of zero or more{where}").format(value=value, where=_where(field)))
-        return number
-
-    return validator
+    return _checked(_count, lambda value: _("{value!r} is not a whole number of zero or more{where}").format(
+        value=value, where=_where(field)))
 
 
 @scheming_validator
@@ -141,7 +127,7 @@ def procurement_currency(field, schema):
 
     def validator(key, data, errors, context):
         value = data.get(key)
-        if value is missing or value is None or value == "":
+        if _empty(value):
             return
         if isinstance(value, str) and (CURRENCY_RE.match(value.strip()) or _published(key, value, context)):
             data[key] = value.strip()
@@ -164,7 +150,7 @@ def _published(key, value: str, context) -> bool:
 
 def procurement_number_output(value):
     """Extras are stored as text: give API users numbers back."""
-    if value in (None, "", missing):
+    if _empty(value):
         return value
     try:
         number = float(value)
@@ -224,12 +210,8 @@ def _own_id(data, context):
     return context["package"].id if context.get("package") else None
 
 
-def procurement_ocid_prefix(value):
-    if value is missing or value is None or value == "":
-        return value
-    if not OCID_PREFIX_RE.match(value.strip()):
-        raise Invalid(_("{value!r} is not an OCID prefix: expected ocds- followed by six letters or digits").format(value=value))
-    return value.strip()
+procurement_ocid_prefix = _checked(_ocid_prefix, lambda value: _(
+    "{value!r} is not an OCID prefix: expected ocds- followed by six letters or digits").format(value=value))
 
 
 def procurement_safe_url(key, data, errors, context):
@@ -266,43 +248,49 @@ def procurement_after_coverage_start(key, data, errors, context):
         errors[key].append(_("The coverage end date is before its start date"))
 
 
-def procurement_lifecycle_lists(key, data, errors, context):
-    """Check the repeating lifecycle lists as whole lists.
+# Items of the repeating lifecycle lists (scheming runs a subfield's validators on each
+# item): errors name the list, the item and the OCDS path (the subfield's `ocds_path`).
 
-    Scheming does not run field validators inside repeating subfields, so
-    every item is checked here; errors name the list, the item and the
-    OCDS path.
-    """
-    for (list_name, index, subfield), value in list(_subfield_items(data)):
-        check = LIST_CHECKS.get(list_name, {}).get(subfield)
-        if not check or value in (None, "", missing):
-            continue
-        kind, path = check
+def _item_validator(field: dict[str, Any], convert: Callable[[Any], Any], kind: str):
+    def validator(key, data, errors, context):
+        value = data.get(key)
+        if _empty(value):
+            return
         try:
-            if kind == "datetime":
-                parse_datetime(str(value))
-            elif kind == "amount":
-                data[(list_name, index, subfield)] = parse_amount(value)
-            elif kind == "json" and not isinstance(value, (list, dict)):
-                json.loads(value)
+            data[key] = convert(value)
         except (TypeError, ValueError):
-            expected = {
-                "datetime": _("an ISO 8601 date or date-time"),
-                "amount": _("a number"),
-                "json": _("JSON"),
-            }[kind]
-            message = _("{list}[{index}].{field} ({path}): {value!r} is not {expected}").format(
-                list=list_name, index=index, field=subfield, path=path, value=value, expected=expected
-            )
-            # on the subfield itself: navl unflattens errors like data, so a
-            # message on the list key would collide with the items' errors
-            errors.setdefault((list_name, index, subfield), []).append(message)
+            expected = {"datetime": _("an ISO 8601 date or date-time"), "amount": _("a number"), "json": _("JSON")}[kind]
+            list_name, index, subfield = key
+            errors.setdefault(key, []).append(_("{list}[{index}].{field} ({path}): {value!r} is not {expected}").format(
+                list=list_name, index=index, field=subfield, path=field.get("ocds_path"), value=value, expected=expected))
+
+    return validator
 
 
-def _subfield_items(data):
-    for key, value in data.items():
-        if len(key) == 3 and key[0] in LIST_CHECKS and isinstance(key[1], int):
-            yield key, value
+def _valid_datetime(value: Any) -> Any:
+    parse_datetime(str(value))
+    return value
+
+
+def _valid_json(value: Any) -> Any:
+    if not isinstance(value, (list, dict)):
+        json.loads(value)
+    return value
+
+
+@scheming_validator
+def procurement_item_datetime(field, schema):
+    return _item_validator(field, _valid_datetime, "datetime")
+
+
+@scheming_validator
+def procurement_item_amount(field, schema):
+    return _item_validator(field, parse_amount, "amount")
+
+
+@scheming_validator
+def procurement_item_json(field, schema):
+    return _item_validator(field, _valid_json, "json")
 
 
 def get_validators() -> dict[str, Any]:
@@ -322,5 +310,7 @@ def get_validators() -> dict[str, Any]:
         "procurement_open_license": procurement_open_license,
         "procurement_default_license": procurement_default_license,
         "procurement_after_coverage_start": procurement_after_coverage_start,
-        "procurement_lifecycle_lists": procurement_lifecycle_lists,
+        "procurement_item_datetime": procurement_item_datetime,
+        "procurement_item_amount": procurement_item_amount,
+        "procurement_item_json": procurement_item_json,
     }

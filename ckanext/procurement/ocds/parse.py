@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import copy
 import gzip
-import io
 import json
 import re
 import zlib
@@ -48,17 +47,16 @@ from ijson.common import ObjectBuilder
 from .dates import parse_date
 from .depth import MAX_DEPTH, deeper_than, nul_path
 from .errors import FeedError
+from .streams import (  # noqa: F401 (FORMATS, detect_format, _Prepended, _read_head: public here too)
+    _HEAD_SIZE, FORMATS, GZIP_MAGIC, UTF8_BOM, _classify_keys, _Counting, _first_line_is_complete_value,
+    _is_linked_release, _Prepended, _read_head, detect_format,
+)
 
-GZIP_MAGIC = b"\x1f\x8b"
-UTF8_BOM = b"\xef\xbb\xbf"
-FORMATS = ("release_package", "record_package", "record", "release", "array", "json_lines")
 PACKAGE_METADATA_FIELDS = ("uri", "publisher", "publishedDate", "license", "publicationPolicy", "version", "extensions")
 # Registered prefixes are "ocds-" plus 6 characters: https://standard.open-contracting.org/1.1/en/schema/identifiers/
 REGISTERED_OCID = re.compile(r"^ocds-[a-z0-9]{6}-", re.IGNORECASE)
-RELEASE_KEYS = frozenset(["ocid", "id", "date", "tag", "initiationType"])
 
 _WHITESPACE_AS_SPACE = bytes.maketrans(b"\n\r\t", b"   ")
-_HEAD_SIZE = 65536  # bytes sniffed to tell JSON Lines from a single JSON value
 
 
 @dataclass
@@ -228,134 +226,6 @@ def _mistyped_values(node: Any, path: tuple = (), parent: str = "") -> Iterator[
         for index, item in enumerate(node):
             if isinstance(item, (dict, list)):
                 yield from _mistyped_values(item, path + (index,), parent)
-
-
-# --- Byte streams -------------------------------------------------------------------------------
-
-class _Prepended(io.RawIOBase):
-    """A readable stream that returns ``head`` and then the rest of ``fileobj``."""
-
-    def __init__(self, head: bytes, fileobj: BinaryIO):
-        self._head = head
-        self._fileobj = fileobj
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if self._head:
-            if size is None or size < 0:
-                data, self._head = self._head + self._fileobj.read(), b""
-                return data
-            data, self._head = self._head[:size], self._head[size:]
-            return data
-        return self._fileobj.read(size)
-
-    def readinto(self, buffer) -> int:  # used by gzip
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-class _Counting:
-    """Counts the bytes handed to the parser and keeps the last ones, to locate JSON errors."""
-
-    def __init__(self, fileobj):
-        self._fileobj = fileobj
-        self.offset = 0  # bytes read before `tail`
-        self.newlines = 0  # newlines before `tail`
-        self.tail = b""
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._fileobj.read(size)
-        # Keep the previous chunk too: an error snippet can straddle two chunks.
-        keep = self.tail[-4096:]
-        dropped = len(self.tail) - len(keep)
-        self.offset += dropped
-        self.newlines += self.tail[:dropped].count(b"\n")
-        self.tail = keep + data
-        return data
-
-
-def _read_head(fileobj, size: int) -> bytes:
-    chunks, total = [], 0
-    while total < size:
-        chunk = fileobj.read(size - total)
-        if not chunk:
-            break
-        if isinstance(chunk, str):
-            raise TypeError("FeedReader needs a binary file object (open the file with 'rb')")
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
-
-
-def _first_line_is_complete_value(head: bytes) -> bool:
-    """Whether ``head`` starts with one complete JSON value on its first line followed by another value."""
-    head = head.lstrip()
-    newline = head.find(b"\n")
-    if newline < 0:
-        return False
-    rest = head[newline + 1:].lstrip()
-    if not rest or rest[:1] not in (b"{", b"["):
-        return False
-    try:
-        json.loads(head[:newline])
-    except ValueError:
-        return False
-    return True
-
-
-def detect_format(first_bytes: bytes) -> str | None:
-    """Guess a feed's format from its first bytes (gzip is decompressed); ``None`` if unknown.
-
-    This is a cheap sniff (for a "check this URL" button, or logging); :class:`FeedReader` sets
-    the definitive ``format`` while it reads. Returns one of :data:`FORMATS`.
-    """
-    data = first_bytes or b""
-    if data.startswith(GZIP_MAGIC):
-        try:
-            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data)
-        except zlib.error:
-            return None
-    if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
-    data = data.lstrip()
-    if not data:
-        return None
-    if _first_line_is_complete_value(data):
-        return "json_lines"
-    if data[:1] == b"[":
-        return "array"
-    if data[:1] != b"{":
-        return None
-    keys = set()
-    try:
-        for prefix, event, value in ijson.parse(io.BytesIO(data), multiple_values=True):
-            if prefix == "" and event == "map_key":
-                keys.add(value)
-            elif prefix == "" and event == "end_map":
-                break
-    except ijson.JSONError:
-        pass  # the sniffed bytes end mid-document: decide on the keys seen so far
-    return _classify_keys(keys)
-
-
-def _classify_keys(keys) -> str | None:
-    if "records" in keys:
-        return "record_package"
-    if "compiledRelease" in keys or "versionedRelease" in keys:
-        return "record"
-    if "releases" in keys:
-        return "record" if "ocid" in keys else "release_package"
-    if keys & RELEASE_KEYS:
-        return "release"
-    return None
-
-
-def _is_linked_release(item: object) -> bool:
-    # A linked release is {"url", "date", "tag"}; an embedded release has an ocid.
-    return isinstance(item, dict) and "url" in item and "ocid" not in item
 
 
 # --- The reader -------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ def test_valid_values_are_accepted_and_typed(sysadmin, organization):
     ("contracts", {"id": "c1", "original_value": "n/a"}, "original_value", "contracts/value/amount"),
     ("transactions", {"id": "t1", "value": "ten"}, "value", "contracts/implementation/transactions/value/amount"),
     ("milestones", {"id": "m1", "due_date": "Q3"}, "due_date", "contracts/implementation/milestones/dueDate"),
+    ("amendments", {"id": "am1", "changes": "{not json"}, "changes", "contracts/amendments"),
 ])
 def test_bad_values_inside_repeating_lists(sysadmin, organization, list_name, item, subfield, path):
     good = {"id": "ok", "value": "5"} if list_name != "milestones" else {"id": "ok"}

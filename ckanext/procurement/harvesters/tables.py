@@ -1,0 +1,85 @@
+"""Every write the harvesters make into ckanext-harvest's own tables, past its API.
+
+Gather writes harvest objects in bulk (SQLAlchemy Core rows: the ORM would
+keep every object and its content in memory), and import links each object
+to its dataset inside the dataset's own transaction. Both rely on details of
+ckanext-harvest's schema (column names, object states, the `current` flag,
+the name of a deferrable foreign key) that an upgrade of ckanext-harvest may
+change: they are kept here, and tests/ckan/test_harvest_tables.py checks each
+one against ckanext-harvest's model and the live database.
+"""
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import ckan.model as model
+import sqlalchemy as sa
+from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+
+OBJECTS = HarvestObject.__table__
+OBJECT_EXTRAS = HarvestObjectExtra.__table__
+
+# object states and the report status ckanext-harvest's queue and job report use
+WAITING, COMPLETE = "WAITING", "COMPLETE"
+NOT_MODIFIED = "not modified"
+# ckanext-harvest declares harvest_object.package_id deferrable (its migrations name it so)
+PACKAGE_FOREIGN_KEY = "harvest_object_package_id_fkey"
+
+
+def object_row(guid: str, job_id: str, source_id: str, content: str | None, package_id: str | None,
+               gathered: datetime.datetime) -> dict:
+    """A new harvest object waiting for fetch and import."""
+    return {"id": str(uuid.uuid4()), "guid": guid, "harvest_job_id": job_id, "harvest_source_id": source_id,
+            "content": content, "package_id": package_id, "gathered": gathered, "state": WAITING,
+            "current": False, "retry_times": 0, "report_status": None, "fetch_started": None, "fetch_finished": None}
+
+
+def mark_not_modified(row: dict, now: datetime.datetime) -> None:
+    """The object of an unchanged process: already complete and current, reported "not modified"."""
+    row.update(state=COMPLETE, report_status=NOT_MODIFIED, current=True, fetch_started=now, fetch_finished=now)
+
+
+def extra_row(object_id: str, key: str, value: str) -> dict:
+    return {"id": str(uuid.uuid4()), "harvest_object_id": object_id, "key": key, "value": value}
+
+
+def write_objects(source_id: str, rows: list[dict], extras: list[dict], demoted_guids: list[str]) -> None:
+    """Insert a batch of objects and their extras; the source's objects of `demoted_guids`
+    stop being current first (their new objects are current)."""
+    if demoted_guids:
+        model.Session.execute(
+            OBJECTS.update()
+            .where(OBJECTS.c.harvest_source_id == source_id)
+            .where(OBJECTS.c.guid.in_(demoted_guids))
+            .where(OBJECTS.c.current == True)  # noqa: E712
+            .values(current=False)
+        )
+    model.Session.execute(OBJECTS.insert(), rows)
+    model.Session.execute(OBJECT_EXTRAS.insert(), extras)
+
+
+def demote_others(harvest_object: HarvestObject) -> None:
+    """The source's other objects of the same guid stop being current."""
+    model.Session.query(HarvestObject).filter(
+        HarvestObject.guid == harvest_object.guid,
+        HarvestObject.harvest_source_id == harvest_object.harvest_source_id,
+        HarvestObject.current == True,  # noqa: E712
+        HarvestObject.id != harvest_object.id,
+    ).update({"current": False}, synchronize_session=False)
+
+
+def link(harvest_object: HarvestObject, package_id: str) -> None:
+    """Make the object the current one of `package_id`, which may be inserted later in this transaction."""
+    harvest_object.package_id = package_id
+    harvest_object.current = True
+    model.Session.execute(sa.text(f"SET CONSTRAINTS {PACKAGE_FOREIGN_KEY} DEFERRED"))
+    model.Session.add(harvest_object)
+    model.Session.flush()
+
+
+def unlink(harvest_object: HarvestObject, package_id: str) -> None:
+    """A withdrawn dataset: its object is no longer current (ckanext-harvest reports it "deleted")."""
+    harvest_object.package_id = package_id
+    demote_others(harvest_object)
+    harvest_object.current = False

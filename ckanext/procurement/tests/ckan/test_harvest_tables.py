@@ -1,0 +1,72 @@
+"""The harvesters' writes into ckanext-harvest's own tables (harvesters/tables.py)
+checked against ckanext-harvest's model and the live database: an upgrade of
+ckanext-harvest that renames a column, a state or the deferrable key fails here,
+not in a city's nightly harvest."""
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from ckan import model
+from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+
+from ckanext.procurement.harvesters import tables
+from ckanext.procurement.tests.ckan.harvest_helpers import create_source, run_job
+from ckanext.procurement.tests.ckan.test_schema import release
+from ckanext.procurement.tests.feed_server import Reply
+
+NOW = datetime.datetime(2024, 1, 1)
+
+
+def _live_columns(table: str) -> set[str]:
+    return {column["name"] for column in sa.inspect(model.Session.get_bind()).get_columns(table)}
+
+
+def test_the_rows_written_have_only_columns_of_the_model_and_the_database():
+    row = tables.object_row("ocds-1", "job", "source", "{}", None, NOW)
+    tables.mark_not_modified(row, NOW)
+    extra = tables.extra_row(row["id"], "status", "changed")
+    assert set(row) <= set(HarvestObject.__table__.c.keys())
+    assert set(extra) <= set(HarvestObjectExtra.__table__.c.keys())
+    assert set(row) <= _live_columns("harvest_object")
+    assert set(extra) <= _live_columns("harvest_object_extra")
+
+
+@pytest.mark.usefixtures("clean_db")
+def test_the_states_are_ckanext_harvests():
+    from ckanext.harvest.logic.dictization import harvest_job_dictize
+    from ckanext.harvest.model import HarvestJob
+
+    assert HarvestObject.__table__.c.state.default.arg == tables.WAITING  # a new object's state
+    # the report status is one the job report counts: its stats of a job without objects
+    stats = harvest_job_dictize(HarvestJob(id="no-objects"), {"model": model, "return_stats": True})["stats"]
+    assert tables.NOT_MODIFIED in stats
+
+
+def test_the_deferred_foreign_key_exists_and_is_deferrable():
+    key = next(fk for fk in HarvestObject.__table__.c.package_id.foreign_keys)
+    assert key.column.table.name == "package" and key.deferrable
+    deferrable = model.Session.execute(
+        sa.text("SELECT condeferrable FROM pg_constraint WHERE conname = :name AND conrelid = 'harvest_object'::regclass"),
+        {"name": tables.PACKAGE_FOREIGN_KEY},
+    ).scalar()
+    assert deferrable is True, f"{tables.PACKAGE_FOREIGN_KEY} is not a deferrable key of harvest_object"
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
+def test_an_unchanged_process_gets_a_complete_current_object_that_ckanext_harvest_reports(sysadmin, organization, feed):
+    url = feed.route("/feed.json", Reply(json.dumps({"releases": [release("ocds-213czf-t-1", title="Parks")]}).encode()))
+    source = create_source(sysadmin["name"], organization["id"], url)
+    first = run_job(source["id"], sysadmin["name"])
+    second = run_job(source["id"], sysadmin["name"])
+    assert first["stats"].get("added") == 1
+    assert second["status"] == "Finished" and second["stats"].get(tables.NOT_MODIFIED) == 1
+
+    objects = model.Session.query(HarvestObject).filter(HarvestObject.harvest_source_id == source["id"]) \
+        .order_by(HarvestObject.gathered).all()
+    assert [(o.harvest_job_id, o.state, o.current) for o in objects] == [
+        (first["id"], tables.COMPLETE, False), (second["id"], tables.COMPLETE, True)]
+    assert objects[0].package_id == objects[1].package_id is not None
