@@ -179,4 +179,7 @@ def demo_setup(url: str, admin: str):
 
 
 def get_commands():
+    from ckanext.procurement.bulk.cli import bulk
+
+    procurement.add_command(bulk)
     return [procurement]
