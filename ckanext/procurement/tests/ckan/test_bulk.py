@@ -249,3 +249,147 @@ def test_release_packages_are_split_within_the_limits(sysadmin, organization, ck
     # files of the earlier, finer split are gone
     assert sorted(p.name for p in storage.scope_directory(organization["id"]).iterdir()) == sorted(
         [f["name"] for f in storage.read_manifest(organization["id"])["files"]] + ["manifest.json"])
+
+
+@pytest.fixture
+def two_processes(clean_db, clean_index, bulk_dir, sysadmin, organization):
+    save(sysadmin, organization, [release("ocds-bulk-1", title="Road salt")])
+    save(sysadmin, organization, [release("ocds-bulk-2", title="Grit", date="2025-02-01T00:00:00Z")])
+    regenerate.generate(organization["id"])
+    regenerate.generate(PORTAL)
+    return organization
+
+
+def test_downloads_are_conditional_and_ranged(app, two_processes):
+    url = f"/bulk/publisher/{two_processes['name']}/record-package.json.gz"
+    whole = app.get(url)
+    assert whole.status_code == 200
+    assert whole.headers["Content-Type"] == "application/gzip"
+    assert int(whole.headers["Content-Length"]) == len(whole.data) > 0
+    assert whole.headers["ETag"] and whole.headers["Last-Modified"] and whole.headers["Accept-Ranges"] == "bytes"
+    assert whole.headers["Content-Disposition"] == f'attachment; filename={two_processes["name"]}-record-package.json.gz'
+    assert json.loads(gzip.decompress(whole.data))["records"][0]["ocid"] == "ocds-bulk-1"
+
+    part = app.get(url, headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.data == whole.data[10:20]
+    assert part.headers["Content-Range"] == f"bytes 10-19/{len(whole.data)}"
+    assert app.get(url, headers={"If-None-Match": whole.headers["ETag"]}).status_code == 304
+    assert app.get(url, headers={"If-Modified-Since": whole.headers["Last-Modified"]}).status_code == 304
+    assert app.get(url, headers={"Range": f"bytes={len(whole.data) + 10}-"}).status_code == 416
+    compiled = app.get("/bulk/portal/compiled-releases.jsonl.gz")
+    assert compiled.status_code == 200 and compiled.headers["Content-Type"] == "application/gzip"
+    assert len(gzip.decompress(compiled.data).splitlines()) == 2
+
+
+def test_only_listed_files_are_served(app, two_processes, bulk_dir):
+    (storage.scope_directory(two_processes["id"]) / "notes.txt").write_text("not published")
+    (bulk_dir / "secret.json.gz").write_bytes(b"not published")
+    org = two_processes["name"]
+    for path in (f"/bulk/publisher/{org}/notes.txt", f"/bulk/publisher/{org}/manifest.json",
+                 f"/bulk/publisher/{org}/..%2Fsecret.json.gz", f"/bulk/publisher/{org}/%2e%2e%2fsecret.json.gz",
+                 "/bulk/portal/..%2F..%2Fsecret.json.gz", "/bulk/portal/../secret.json.gz",
+                 f"/bulk/publisher/{org}/.tmp-x-record-package.json.gz", "/bulk/publisher/nobody/record-package.json.gz",
+                 f"/bulk/publisher/{two_processes['id']}%00/record-package.json.gz", "/bulk/portal/%00"):
+        response = app.get(path)
+        assert response.status_code == 404, path
+        assert b"not published" not in response.data
+
+
+def _flat_writer(compiled_releases, zip_path, xlsx_path, dictionary_path) -> dict[str, int]:
+    """A writer with write_flat's signature: ocids in a CSV, zipped, as a sheet, and a dictionary."""
+    import openpyxl
+
+    ocids = [compiled["ocid"] for compiled in compiled_releases]
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        archive.writestr("processes.csv", "ocid\n" + "".join(f"{ocid}\n" for ocid in ocids))
+    workbook = openpyxl.Workbook()
+    for ocid in ocids:
+        workbook.active.append([ocid])
+    workbook.save(xlsx_path)
+    dictionary_path.write_text("column,path\nocid,ocid\n")
+    return {"processes": len(ocids)}
+
+
+def test_a_registered_writer_adds_its_files_to_downloads_and_dataset(app, two_processes, monkeypatch):
+    monkeypatch.setattr(writers, "WRITERS", writers.WRITERS + [writers.FromCompiledReleases(_flat_writer, writers.FLAT_FILES)])
+    regenerate.generate(PORTAL)
+    types = {"flat-csv.zip": "application/zip", "data-dictionary.csv": "text/csv; charset=utf-8",
+             "flat.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    for name, content_type in types.items():
+        response = app.get(f"/bulk/portal/{name}")
+        assert response.status_code == 200 and response.headers["Content-Type"] == content_type, name
+    archive = zipfile.ZipFile(io.BytesIO(app.get("/bulk/portal/flat-csv.zip").data))
+    assert archive.read("processes.csv").decode().split() == ["ocid", "ocds-bulk-1", "ocds-bulk-2"]
+    dataset = helpers.call_action("package_show", id=datasets.dataset_id(PORTAL))
+    resources = {r["url"].rsplit("/", 1)[1]: r for r in dataset["resources"]}
+    assert resources["flat.xlsx"]["format"] == "XLSX" and resources["flat.xlsx"]["name"] == "Flattened tables (XLSX)"
+    assert resources["data-dictionary.csv"]["mimetype"] == "text/csv"
+    assert resources["flat-csv.zip"]["description"].startswith("2 contracting processes")
+
+
+def test_a_download_under_way_survives_a_regeneration(app, two_processes, sysadmin):
+    scope = two_processes["id"]
+    path, _ = storage.find(scope, "compiled-releases.jsonl.gz")
+    with open(path, "rb") as reader:  # what send_file holds while it streams the file
+        start = reader.read(10)
+        save(sysadmin, two_processes, [release("ocds-bulk-3", title="Sand")])
+        regenerate.generate(scope)
+        old = gzip.decompress(start + reader.read())
+    assert [json.loads(line)["ocid"] for line in old.splitlines()] == ["ocds-bulk-1", "ocds-bulk-2"]
+    new = gzip.decompress(app.get(f"/bulk/publisher/{two_processes['name']}/compiled-releases.jsonl.gz").data)
+    assert len(new.splitlines()) == 3
+    assert not [p.name for p in storage.scope_directory(scope).iterdir() if p.name.startswith(storage.TEMPORARY_PREFIX)]
+
+
+def test_cli_regenerates_with_progress(cli, two_processes, sysadmin, monkeypatch):
+    from ckan.cli.cli import ckan
+
+    monkeypatch.setattr(writers, "PROGRESS_EVERY", 1)
+    save(sysadmin, two_processes, [release("ocds-bulk-3", title="Sand")])
+    result = cli.invoke(ckan, ["procurement", "bulk", "regenerate"])
+    assert result.exit_code == 0, result.output
+    name = two_processes["name"]
+    assert f"{name}: 3 processes\n" in result.output
+    assert f"{name}: 3 processes in 6 files" in result.output
+    assert "the whole portal: 3 processes in 6 files" in result.output
+    assert len(gzip.decompress((storage.scope_directory(PORTAL) / "compiled-releases.jsonl.gz").read_bytes()).splitlines()) == 3
+    result = cli.invoke(ckan, ["procurement", "bulk", "regenerate", "--organization", "nobody"])
+    assert result.exit_code != 0 and "No organization 'nobody'" in result.output
+
+
+def test_withdrawals_and_visibility_changes_reach_the_files(two_processes, sysadmin):
+    org = two_processes
+    queue.forget()
+    jobs.get_queue().empty()
+    first = helpers.call_action("package_show", id="ocds-bulk-1")
+    helpers.call_action("package_patch", context={"user": sysadmin["name"]}, id=first["id"], private=True)
+    run_worker()
+    assert ocids_by_file(org["id"])["compiled-releases.jsonl.gz"] == ["ocds-bulk-2"]
+    helpers.call_action("bulk_update_public", context={"user": sysadmin["name"]}, datasets=[first["id"]], org_id=org["id"])
+    run_worker()
+    assert ocids_by_file(PORTAL)["compiled-releases.jsonl.gz"] == ["ocds-bulk-1", "ocds-bulk-2"]
+    helpers.call_action("package_delete", context={"user": sysadmin["name"]}, id="ocds-bulk-2")
+    run_worker()
+    assert ocids_by_file(org["id"])["record-package.json.gz"] == ["ocds-bulk-1"]
+    assert ocids_by_file(PORTAL)["record-package.json.gz"] == ["ocds-bulk-1"]
+
+
+def test_a_job_waits_for_a_running_harvest_of_its_publisher(two_processes, sysadmin):
+    from ckanext.harvest.model import HarvestJob
+
+    org = two_processes
+    source = create_source(sysadmin["name"], org["id"], "http://127.0.0.1:9/feed.json")
+    job = HarvestJob(source_id=source["id"], status="Running")
+    job.save()
+    queue.forget()
+    jobs.get_queue().empty()
+    save(sysadmin, org, [release("ocds-bulk-3", title="Sand")])
+    run_worker()
+    assert len(ocids_by_file(org["id"])["record-package.json.gz"]) == 2  # waited
+    save(sysadmin, org, [release("ocds-bulk-4", title="Gravel")])
+    assert jobs.get_queue().count == 0  # waiting: a change only marks it
+    job.status = "Finished"
+    job.save()
+    helpers.call_action("harvest_source_reindex", id=source["id"])  # what harvest_jobs_run does at a job's end
+    run_worker()
+    assert len(ocids_by_file(org["id"])["record-package.json.gz"]) == 4
