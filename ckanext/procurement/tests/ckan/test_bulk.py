@@ -192,7 +192,11 @@ def test_coordinator_edits_survive_regeneration(coordinator, sysadmin, organizat
     first = helpers.call_action("package_show", id=datasets.dataset_id(organization["id"]))
     edits = {"notes": "The city's contracts, curated.", "license_id": "odc-pddl", "update_frequency": "weekly",
              "publication_policy_url": "https://city.example/policy", "title": "Springfield contracts"}
+    queue.forget()
+    jobs.get_queue().empty()
     helpers.call_action("package_patch", context={"user": coordinator["name"]}, id=first["id"], **edits)
+    # the edit asks for the publisher's files again (their metadata names the license and policy)
+    assert [job.args for job in jobs.get_queue().jobs] == [[organization["id"]]]
 
     save(sysadmin, organization, [release("ocds-bulk-3", title="Sand", date="2026-05-01T00:00:00Z")])
     regenerate.generate(organization["id"])
