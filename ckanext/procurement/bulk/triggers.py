@@ -4,7 +4,10 @@ them), the end of each harvest job, and a coordinator's edit of a bulk dataset
 (its license and publication policy go into the files)."""
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
+from redis.exceptions import RedisError
 
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
@@ -13,6 +16,8 @@ from ckan import model
 from ckanext.procurement.bulk import datasets, queue
 from ckanext.procurement.bulk.storage import PORTAL
 from ckanext.procurement.dataset import BULK_DATASET_TYPE, DATASET_TYPE
+
+log = logging.getLogger(__name__)
 
 _CHANGED = "procurement_bulk_changed"  # Session.info: scopes changed in the open transaction
 
@@ -37,9 +42,14 @@ def _changed_on_commit(scopes: list[str]) -> None:
 @sa.event.listens_for(model.Session, "after_commit")
 def _after_commit(session) -> None:
     scopes = session.info.pop(_CHANGED, None)
-    if scopes:
+    if not scopes:
+        return
+    try:
         queue.mark_dirty(scopes)
         queue.request(sorted(scopes))
+    except RedisError:
+        # the change is committed: a failed save would be a lie; the next change or the CLI regenerates
+        log.exception("Bulk files of %s not queued for regeneration", ", ".join(sorted(scopes)))
 
 
 @sa.event.listens_for(model.Session, "after_rollback")
