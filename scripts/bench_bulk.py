@@ -77,11 +77,16 @@ def measure() -> None:
 
         tk.config["ckanext.procurement.bulk.directory"] = tempfile.mkdtemp(prefix="bench-bulk-")
         baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        started = time.perf_counter()
-        with open(Path(tk.config["ckanext.procurement.bulk.directory"]) / "plain.jsonl", "w") as out:
-            for record, _ in published.stream(published.records()):
-                out.write(json.dumps(record.compiled_release, ensure_ascii=False, separators=(",", ":")) + "\n")
-        plain = time.perf_counter() - started
+
+        def plain_write() -> float:
+            started = time.perf_counter()
+            with open(Path(tk.config["ckanext.procurement.bulk.directory"]) / "plain.jsonl", "w") as out:
+                for record, _ in published.stream(published.records()):
+                    out.write(json.dumps(record.compiled_release, ensure_ascii=False, separators=(",", ":")) + "\n")
+            return time.perf_counter() - started
+
+        plain_write()  # the first read warms PostgreSQL's cache: both measured runs read warm
+        plain = plain_write()
         after_plain = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
         manifest = regenerate.generate(storage.PORTAL)
