@@ -10,7 +10,9 @@
 # The background processes, each in its own process group with a pid file
 # and a log under .services/demo/: the demo purchasing system, the portal
 # under gunicorn (several workers), ckanext-harvest's gather and fetch
-# consumers and its scheduler (scripts/harvest-scheduler.sh). The demo
+# consumers and its scheduler (scripts/harvest-scheduler.sh), and CKAN's job
+# worker (`ckan jobs worker`: it regenerates the bulk download files after
+# each harvest that changed something). The demo
 # harvest source's frequency is ALWAYS, so the scheduler starts a harvest at
 # every run: advancing the purchasing system's clock shows new releases on
 # the portal within a minute or two, with no command typed.
@@ -29,7 +31,7 @@ DEMO_DIR="${PROCUREMENT_STATE_DIR:-$ROOT/.services}/demo"
 ADMIN=admin
 ADMIN_PASSWORD="${PROCUREMENT_ADMIN_PASSWORD:-procurement-demo}"
 # started in this order, stopped in the reverse one
-PROCESSES=(purchasing portal gather fetch scheduler)
+PROCESSES=(purchasing portal gather fetch jobs scheduler)
 log() { printf '[demo] %s\n' "$*" >&2; }
 
 # --- background processes ---------------------------------------------------
@@ -94,6 +96,7 @@ start_portal() {
 start_harvest_loop() {
     start_bg gather .venv/bin/ckan -c "$INI" harvester gather-consumer
     start_bg fetch .venv/bin/ckan -c "$INI" harvester fetch-consumer
+    start_bg jobs .venv/bin/ckan -c "$INI" jobs worker
     start_bg scheduler scripts/harvest-scheduler.sh "$INI" "$HARVEST_PERIOD"
 }
 
@@ -102,7 +105,7 @@ serve() {
     start_purchasing
     start_portal
     start_harvest_loop
-    log "portal on http://$HOST:$PORT ($WORKERS gunicorn workers); harvest consumers and scheduler (every ${HARVEST_PERIOD}s) running"
+    log "portal on http://$HOST:$PORT ($WORKERS gunicorn workers); harvest consumers, job worker and scheduler (every ${HARVEST_PERIOD}s) running"
 }
 
 stop() {
@@ -152,6 +155,7 @@ start() {
     contracting processes   http://localhost:$PORT/contracting-process/
     open bid opportunities  http://localhost:$PORT/opportunities   (Atom: /opportunities.atom)
     harvest sources         http://localhost:$PORT/harvest/
+    bulk downloads          http://localhost:$PORT/procurement-dataset/   (files: /bulk/portal/compiled-releases.jsonl.gz ...)
   Sign in as $ADMIN / $ADMIN_PASSWORD   (API token in $DEMO_DIR/api-token)
   Demo purchasing system  $demo_url/
     advance its clock: curl -X POST '$demo_url/_control/advance?days=7'

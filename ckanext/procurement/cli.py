@@ -195,4 +195,7 @@ def _demo_mapping(url: str) -> dict:
 
 
 def get_commands():
+    from ckanext.procurement.bulk.cli import bulk
+
+    procurement.add_command(bulk)
     return [procurement]

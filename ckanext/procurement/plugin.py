@@ -7,6 +7,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.procurement import cli, harvest_guard, harvest_index, helpers, interfaces, search, views
+from ckanext.procurement.bulk import triggers as bulk_triggers, views as bulk_views
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.logic import action, auth, source_config, validators
 
@@ -36,7 +37,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IActions
 
     def get_actions(self):
-        return dict(action.get_actions(), **source_config.get_chained_actions())
+        return dict(action.get_actions(), **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions())
 
     # IAuthFunctions
 
@@ -66,9 +67,14 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_create(self, context, pkg_dict):
         source_config.bind_secrets(pkg_dict)
+        bulk_triggers.after_dataset_change(context, pkg_dict)
 
     def after_dataset_update(self, context, pkg_dict):
         source_config.bind_secrets(pkg_dict)
+        bulk_triggers.after_dataset_change(context, pkg_dict)
+
+    def after_dataset_delete(self, context, pkg_dict):
+        bulk_triggers.after_dataset_change(context, pkg_dict)
 
     def after_dataset_show(self, context, pkg_dict):
         return source_config.after_dataset_show(context, pkg_dict)
@@ -86,7 +92,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IBlueprint
 
     def get_blueprint(self):
-        return views.get_blueprints() + harvest_guard.get_blueprints()
+        return views.get_blueprints() + harvest_guard.get_blueprints() + bulk_views.get_blueprints()
 
     # IClick
 

@@ -22,15 +22,16 @@ def _ini_keys(text: str) -> set[str]:
 def test_compose_file_declares_the_services():
     compose = yaml.safe_load((DOCKER / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"ckan", "gather", "fetch", "scheduler", "db", "solr", "redis"} <= set(services)
+    assert {"ckan", "gather", "fetch", "jobs", "scheduler", "db", "solr", "redis"} <= set(services)
     assert services["solr"]["image"] == "ckan/ckan-solr:2.11-solr9"
     assert services["gather"]["command"][-2:] == ["harvester", "gather-consumer"]
     assert services["fetch"]["command"][-2:] == ["harvester", "fetch-consumer"]
+    assert services["jobs"]["command"][-2:] == ["jobs", "worker"]  # regenerates the bulk files
     # consumers scale with --scale: no fixed names or host ports
     for name in ("gather", "fetch"):
         assert "container_name" not in services[name] and "ports" not in services[name]
     assert "harvester run" in " ".join(services["scheduler"]["command"])
-    for name in ("ckan", "gather", "fetch", "scheduler"):
+    for name in ("ckan", "gather", "fetch", "jobs", "scheduler"):
         env = services[name]["environment"]
         assert {"CKAN_SQLALCHEMY_URL", "CKAN_SOLR_URL", "CKAN_REDIS_URL"} <= set(env)
 

@@ -1,5 +1,5 @@
 """What `make demo` runs in the background: the portal under gunicorn, the
-gather and fetch consumers and the scheduler loop (scripts/harvest-scheduler.sh),
+gather and fetch consumers, CKAN's job worker and the scheduler loop (scripts/harvest-scheduler.sh),
 each a process group with a pid file that `make stop` (scripts/demo.sh stop)
 ends; and the loop itself, which harvests with no command typed."""
 from __future__ import annotations
@@ -27,8 +27,14 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture
 def harvest_loop():
-    """The consumers and the scheduler script, as scripts/demo.sh starts them."""
-    commands = [CKAN + ["harvester", "gather-consumer"], CKAN + ["harvester", "fetch-consumer"],
+    """The consumers, the job worker and the scheduler script, as scripts/demo.sh starts them."""
+    from ckan.lib import jobs
+
+    from ckanext.procurement.bulk import queue
+
+    queue.forget()
+    jobs.get_queue().empty()
+    commands = [CKAN + ["harvester", "gather-consumer"], CKAN + ["harvester", "fetch-consumer"], CKAN + ["jobs", "worker"],
                 [str(REPO_ROOT / "scripts" / "harvest-scheduler.sh"), str(REPO_ROOT / "test.ini"), str(PERIOD)]]
     running = [subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True) for command in commands]
@@ -68,6 +74,14 @@ def test_the_loop_runs_web_jobs_and_follows_the_purchasing_system(app, harvest_l
         first = _wait_for(lambda: _finished_jobs("springfield-purchasing"), 180)
         assert first, _jobs("springfield-purchasing")
         assert first[0]["stats"].get("added", 0) == processes()["count"] > 0
+        # the job worker wrote the bulk files of the harvest, and their dataset
+        from ckanext.procurement.bulk import datasets, storage
+
+        def bulk_files_written():
+            compiled = [f for f in storage.read_manifest(storage.PORTAL)["files"] if f["name"] == "compiled-releases.jsonl.gz"]
+            return compiled and compiled[0]["processes"] == processes()["count"] and \
+                helpers.call_action("package_search", fq=f'+id:"{datasets.dataset_id(storage.PORTAL)}"')["count"] == 1
+        assert _wait_for(bulk_files_written, 120)
         releases_before = sum(len(helpers.call_action("procurement_record_show", id=p["name"])["releases"])
                               for p in processes()["results"])
 
@@ -134,8 +148,8 @@ def test_demo_background_processes_start_and_make_stop_ends_them(tmp_path):
         served = demo("serve")
         assert served.returncode == 0, served.stderr
         pids = {name: int((tmp_path / "demo" / f"{name}.pid").read_text())
-                for name in ("purchasing", "portal", "gather", "fetch", "scheduler")}
-        assert demo("status").stdout.count(": running") == 5
+                for name in ("purchasing", "portal", "gather", "fetch", "jobs", "scheduler")}
+        assert demo("status").stdout.count(": running") == 6
 
         # the portal: gunicorn's master and its workers, answering HTTP
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/3/action/status_show", timeout=60) as response:
