@@ -1,0 +1,1 @@
+"""Bulk downloads: the whole publication as files anyone can take."""
