@@ -36,8 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
-import flatterer
-
 from ckanext.procurement.bulk import dictionary
 from ckanext.procurement.ocds.schema import PACKAGED_SCHEMA_DIR
 
@@ -249,6 +247,8 @@ def write_flat(
         _write_zip(zip_path, Path("/nonexistent"), {}, dictionary_path)
         _write_empty_xlsx(xlsx_path)
         return {table: 0 for table in TABLES}
+    import flatterer  # with pandas: loaded by the job that writes the files, not by every web worker
+
     workdir = Path(tempfile.mkdtemp(prefix="flat-", dir=zip_path.parent))
     try:
         output = workdir / "out"
