@@ -6,7 +6,7 @@ anonymous visitor gets public processes only, a member also the private ones
 of their organizations, as on the page. Results are read a page at a time in a
 total order (the chosen sort, then the dataset id), so a whole catalog of
 100,000 processes never sits in memory: CSV is streamed as it is read, XLSX
-is written row by row (openpyxl's write-only mode) to a temporary file that
+is written row by row (XlsxWriter's constant-memory mode) to a temporary file that
 is then streamed and deleted.
 
 Harvested text is data, never a formula: a CSV cell that a spreadsheet would
@@ -170,21 +170,23 @@ def download_csv():
 
 
 def _write_xlsx(handle, rows: Iterator[list[Any]]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    """Row by row: XlsxWriter's constant-memory mode flushes each row to disk. Text is
+    written as text, never as a formula or a link, whatever it starts with."""
+    import xlsxwriter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(tk._("Contracting processes")[:31])
-    sheet.append(list(COLUMNS))
-    for values in rows:
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text stays text, even `=...` (openpyxl would make it a formula)
-            cells.append(cell)
-        sheet.append(cells)
-    workbook.save(handle)
+    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+               "strings_to_urls": False, "use_zip64": True}
+    with xlsxwriter.Workbook(handle, options) as workbook:
+        sheet = workbook.add_worksheet(tk._("Contracting processes")[:31])
+        sheet.write_row(0, 0, COLUMNS)
+        for index, values in enumerate(rows, 1):
+            for column, value in enumerate(values):
+                if isinstance(value, str):
+                    sheet.write_string(index, column, value)
+                elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                    sheet.write_number(index, column, value)
+                elif value not in (None, ""):
+                    sheet.write_string(index, column, str(value))
 
 
 def _file_chunks(handle) -> Iterator[bytes]:

@@ -13,10 +13,11 @@ Each release is first reshaped (`shape()`) so that every list of OCDS objects th
 tables are about becomes a top-level list of rows carrying its join keys; lists
 below those (an item's additional classifications, a tender's tenderers) stay in
 their row's cell as JSON, lists of codes as comma-separated text, so nothing is
-lost. flatterer (Rust) then writes the CSV and XLSX files streaming, so memory
-stays flat however many releases there are. Cells of the CSV tables that a
-spreadsheet would run as a formula are neutralised (`neutralise()`); the XLSX
-stores every text as text, so it needs no such change.
+lost. flatterer (Rust) then writes the CSV tables, streaming, and XlsxWriter in
+its constant-memory mode copies them into the workbook row by row, so memory
+stays flat however many releases there are. Text that a spreadsheet would run
+as a formula (`=`, `+`, `-`, `@`...) gets a leading apostrophe (`neutralise()`),
+in both files.
 
 What is flattened is what the caller gives: records are redacted before they are
 stored, and only published processes are passed in. Nothing here imports CKAN.
@@ -27,6 +28,7 @@ import csv
 import io
 import itertools
 import json
+import logging
 import shutil
 import tempfile
 import time
@@ -82,6 +84,10 @@ STAGE_LISTS = {
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 DICTIONARY_IN_ZIP = "dictionary.csv"
+# rows a worksheet holds below its header
+XLSX_MAX_ROW = 1_048_575
+
+log = logging.getLogger(__name__)
 
 
 def neutralise(value: str) -> str:
@@ -98,13 +104,16 @@ def neutralise(value: str) -> str:
 
 def _inline(value: Any) -> Any:
     """A value for one cell tree: objects stay objects (flatterer makes them columns),
-    lists of plain values stay lists (joined with commas), lists of objects become JSON."""
+    lists of plain values stay lists (joined with commas), lists of objects become JSON;
+    text that a spreadsheet would run as a formula is neutralised."""
     if isinstance(value, dict):
         return {key: _inline(item) for key, item in value.items()}
     if isinstance(value, list):
         if all(not isinstance(item, (dict, list)) for item in value):
-            return value
+            return [neutralise(item) if isinstance(item, str) else item for item in value]
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str):
+        return neutralise(value)
     return value
 
 
@@ -122,8 +131,7 @@ class _Shaper:
         def add(table: str, obj: Any, joins: dict[str, Any]) -> None:
             if not isinstance(obj, dict):  # a malformed entry is kept, as JSON, in the parent's cell
                 obj = {"value": json.dumps(obj, ensure_ascii=False)}
-            row = {"ocid": ocid}
-            row.update({key: joins.get(key, "") for key in TABLES[table].joins if key != "ocid"})
+            row = _inline({"ocid": ocid, **{key: joins.get(key, "") for key in TABLES[table].joins if key != "ocid"}})
             for key, value in _inline(obj).items():
                 row.setdefault(key, value)
             tables[table].append(row)
@@ -163,8 +171,7 @@ class _Shaper:
             for party in release.pop("parties"):
                 add("parties", party, {})
 
-        shaped = {"ocid": ocid}
-        shaped.update(_inline(release))
+        shaped = _inline({"ocid": ocid, **release})
         self.counts["processes"] += 1
         for name, rows in tables.items():
             if rows:
@@ -182,23 +189,21 @@ def _columns(fields_csv: Path) -> dict[str, list[tuple[str, str]]]:
     return columns
 
 
-def _copy_neutralised(source: Path, target) -> None:
-    with open(source, newline="", encoding="utf-8") as handle:
-        writer = csv.writer(target)
-        for row in csv.reader(handle):
-            writer.writerow([neutralise(cell) for cell in row])
+def _header_only(table: str) -> list[tuple[str, str]]:
+    """The columns of a table without any row: its join columns."""
+    return [(column, "text") for column in (TABLES[table].joins or ("ocid",))]
 
 
 def _write_zip(zip_path: Path, csv_dir: Path, columns: dict[str, list[tuple[str, str]]], dictionary_path: Path) -> None:
     with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table in TABLES:
-            with archive.open(_entry(f"{table}.csv"), "w") as raw:
-                with _text(raw) as text:
-                    source = csv_dir / f"{table}.csv"
-                    if table in columns and source.is_file():
-                        _copy_neutralised(source, text)
-                    else:
-                        csv.writer(text).writerow(TABLES[table].joins or ("ocid",))
+            source = csv_dir / f"{table}.csv"
+            if table in columns and source.is_file():
+                archive.write(source, f"{table}.csv")
+            else:
+                header = io.StringIO()
+                csv.writer(header).writerow(column for column, _ in _header_only(table))
+                archive.writestr(_entry(f"{table}.csv"), header.getvalue())
         archive.write(dictionary_path, DICTIONARY_IN_ZIP)
 
 
@@ -208,21 +213,42 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return entry
 
 
-def _text(raw) -> io.TextIOWrapper:
-    return io.TextIOWrapper(raw, encoding="utf-8", newline="")
+def _write_xlsx(xlsx_path: Path, csv_dir: Path, columns: dict[str, list[tuple[str, str]]]) -> None:
+    """One sheet per table, written row by row from the CSV tables (XlsxWriter's constant
+    memory mode flushes each row, so memory stays flat); text is always written as text."""
+    import xlsxwriter
+
+    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+               "strings_to_urls": False, "use_zip64": True}
+    with xlsxwriter.Workbook(str(xlsx_path), options) as workbook:
+        for table in TABLES:
+            sheet = workbook.add_worksheet(table)
+            source = csv_dir / f"{table}.csv"
+            if table not in columns or not source.is_file():
+                sheet.write_row(0, 0, [column for column, _ in _header_only(table)])
+                continue
+            numeric = [inferred in ("number", "integer") for _, inferred in columns[table]]
+            with open(source, newline="", encoding="utf-8") as handle:
+                _write_sheet(sheet, csv.reader(handle), numeric, table)
 
 
-def _empty_columns() -> dict[str, list[tuple[str, str]]]:
-    return {table: [(join, "text") for join in (spec.joins or ("ocid",))] for table, spec in TABLES.items()}
-
-
-def _write_empty_xlsx(xlsx_path: Path) -> None:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    for table, spec in TABLES.items():
-        workbook.create_sheet(table).append(list(spec.joins or ("ocid",)))
-    workbook.save(xlsx_path)
+def _write_sheet(sheet, rows: Iterator[list[str]], numeric: list[bool], table: str) -> None:
+    sheet.write_row(0, 0, next(rows))
+    for index, row in enumerate(rows, 1):
+        if index > XLSX_MAX_ROW:
+            log.warning("The %s table has more rows than a spreadsheet holds: the XLSX stops at %d (the CSV has them all)",
+                        table, XLSX_MAX_ROW)
+            return
+        for column, value in enumerate(row):
+            if not value:
+                continue
+            if numeric[column] if column < len(numeric) else False:
+                try:
+                    sheet.write_number(index, column, float(value))
+                    continue
+                except ValueError:
+                    pass
+            sheet.write_string(index, column, value)
 
 
 def write_flat(
@@ -240,26 +266,21 @@ def write_flat(
     schema = schema or _packaged_schema()
     shaper = _Shaper()
     shaped = (shaper.shape(release) for release in compiled_releases)
-    first = next(shaped, None)
-    if first is None:  # flatterer needs one object at least
-        columns = _empty_columns()
-        _write_dictionary(dictionary_path, schema, columns)
-        _write_zip(zip_path, Path("/nonexistent"), {}, dictionary_path)
-        _write_empty_xlsx(xlsx_path)
-        return {table: 0 for table in TABLES}
-    import flatterer  # with pandas: loaded by the job that writes the files, not by every web worker
-
     workdir = Path(tempfile.mkdtemp(prefix="flat-", dir=zip_path.parent))
     try:
-        output = workdir / "out"
-        flatterer.flatten(
-            itertools.chain([first], shaped), str(output), csv=True, xlsx=True,
-            main_table_name="processes", path_separator="/", no_link=True, force=True,
-        )
-        columns = _columns(output / "fields.csv")
-        _write_dictionary(dictionary_path, schema, columns)
-        _write_zip(zip_path, output / "csv", columns, dictionary_path)
-        shutil.move(str(output / "output.xlsx"), str(xlsx_path))
+        csv_dir, columns = workdir / "out" / "csv", {}
+        first = next(shaped, None)
+        if first is not None:  # flatterer needs one object at least
+            import flatterer  # with pandas: loaded by the job that writes the files, not by every web worker
+
+            flatterer.flatten(
+                itertools.chain([first], shaped), str(workdir / "out"), csv=True,
+                main_table_name="processes", path_separator="/", no_link=True, force=True,
+            )
+            columns = _columns(workdir / "out" / "fields.csv")
+        _write_dictionary(dictionary_path, schema, {table: columns.get(table) or _header_only(table) for table in TABLES})
+        _write_zip(zip_path, csv_dir, columns, dictionary_path)
+        _write_xlsx(xlsx_path, csv_dir, columns)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return {table: shaper.counts.get(table, 0) for table in TABLES}
