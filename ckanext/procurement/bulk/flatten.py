@@ -129,8 +129,8 @@ class _Shaper:
         tables: dict[str, list[dict]] = {name: [] for name in TABLES if name != "processes"}
 
         def add(table: str, obj: Any, joins: dict[str, Any]) -> None:
-            if not isinstance(obj, dict):  # a malformed entry is kept, as JSON, in the parent's cell
-                obj = {"value": json.dumps(obj, ensure_ascii=False)}
+            if not isinstance(obj, dict):  # an entry that isn't an object is kept too, as JSON
+                obj = {"entryJSON": json.dumps(obj, ensure_ascii=False)}
             row = _inline({"ocid": ocid, **{key: joins.get(key, "") for key in TABLES[table].joins if key != "ocid"}})
             for key, value in _inline(obj).items():
                 row.setdefault(key, value)
