@@ -16,7 +16,7 @@ from flask import Blueprint, Response
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.procurement import labels
+from ckanext.procurement import labels, search_download
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.ocds.depth import MAX_DEPTH, json_deeper_than
 from ckanext.procurement.search import OPEN_FOR_BIDS_FQ
@@ -200,6 +200,7 @@ def refuse_too_deep_json():
 procurement.add_url_rule("/opportunities", view_func=opportunities)
 procurement.add_url_rule("/opportunities.atom", view_func=opportunities_feed)
 procurement.add_url_rule(f"/{DATASET_TYPE}/<id>/record.json", view_func=record_download)
+search_download.register(procurement)
 
 
 def get_blueprints():

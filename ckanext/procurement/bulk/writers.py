@@ -19,6 +19,7 @@ import json
 import re
 from typing import IO, Callable, Iterator, Optional
 
+from ckanext.procurement.bulk.flatten import write_flat
 from ckanext.procurement.bulk.storage import BulkFile, Swap
 from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.ocds import packages
@@ -248,6 +249,5 @@ FLAT_FILES = (
     FileSpec("data-dictionary.csv", "data-dictionary", "CSV", "text/csv"),
 )
 
-# What a regeneration writes, in order. The flattened CSV/XLSX join as
-# `FromCompiledReleases(flatten.write_flat, FLAT_FILES)`.
-WRITERS: list[Callable[[Target], list[BulkFile]]] = [write_ocds_files]
+# What a regeneration writes, in order.
+WRITERS: list[Callable[[Target], list[BulkFile]]] = [write_ocds_files, FromCompiledReleases(write_flat, FLAT_FILES)]
