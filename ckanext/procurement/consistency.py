@@ -46,23 +46,31 @@ def pending() -> set[str]:
     return {value.decode() if isinstance(value, bytes) else value for value in connect_to_redis().smembers(_pending_key())}
 
 
+def follow_database(package_id: str) -> bool:
+    """Make the index entry of one dataset what the database holds (indexed if it is an active
+    contracting process, else absent); False if the database or Solr can't be reached."""
+    try:
+        package = model.Session.get(model.Package, package_id)
+        if package is not None and package.state == "active" and package.type == DATASET_TYPE:
+            search.rebuild(package_id)
+        else:
+            search.clear(package_id)
+    except Exception as error:
+        model.Session.rollback()
+        log.warning("could not bring the index of dataset %s back to what is stored: %s", package_id, error)
+        return False
+    return True
+
+
 def repair_remembered() -> int:
     """Bring the index of every remembered dataset back to what is stored; returns how many.
-    A dataset that still can't be indexed stays remembered."""
+    One that still can't be read or indexed stays remembered."""
     redis = connect_to_redis()
     done = 0
     for package_id in pending():
-        package = model.Session.get(model.Package, package_id)
-        try:
-            if package is not None and package.state == "active" and package.type == DATASET_TYPE:
-                search.rebuild(package_id)
-            else:
-                search.clear(package_id)
-        except Exception as error:
-            log.warning("dataset %s is still not re-indexed: %s", package_id, error)
-            continue
-        redis.srem(_pending_key(), package_id)
-        done += 1
+        if follow_database(package_id):
+            redis.srem(_pending_key(), package_id)
+            done += 1
     return done
 
 

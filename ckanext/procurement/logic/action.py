@@ -162,7 +162,7 @@ def procurement_process_save(context, data_dict):
         try:
             model.Session.rollback()
         finally:
-            _index_what_was_kept(fields["id"], created=package is None)
+            _index_what_was_kept(fields["id"])
         raise
     if isinstance(result, str):
         result = {"id": result}
@@ -223,18 +223,11 @@ def _releases_from_hooks(context, data_dict) -> list[dict]:
     return releases
 
 
-def _index_what_was_kept(package_id: str, created: bool) -> None:
-    """The package action indexes before it commits: when the commit failed (the database
-    went away), the index must not keep what the database lost."""
-    from ckan.lib import search
-
-    try:
-        if created:
-            search.clear(package_id)
-        else:
-            search.rebuild(package_id)
-    except Exception as error:  # the index is down too: the next harvest (or check-index) repairs it
-        log.warning("could not bring the index of dataset %s back to what is stored: %s", package_id, error)
+def _index_what_was_kept(package_id: str) -> None:
+    """The package action indexes before it commits: when the commit failed, or seemed to (the
+    database went away, perhaps after committing), the index must follow what the database holds.
+    If the database or Solr is still away, it is noted for the next harvest to do."""
+    if not consistency.follow_database(package_id):
         consistency.remember(package_id)
 
 

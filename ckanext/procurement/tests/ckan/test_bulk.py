@@ -3,6 +3,7 @@ background (CKAN's job queue and worker), valid OCDS, public processes only, ser
 and ranges, and the coordinator's dataset edits survive regeneration."""
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -13,7 +14,7 @@ import pytest
 from ckan.lib import jobs
 from ckan.tests import factories, helpers
 
-from ckanext.procurement.bulk import datasets, queue, regenerate, storage, writers
+from ckanext.procurement.bulk import datasets, flatten, queue, regenerate, storage, writers
 from ckanext.procurement.bulk.storage import PORTAL
 from ckanext.procurement.demo.server import DemoServer
 from ckanext.procurement.ocds import packages, schema as ocds_schema
@@ -47,6 +48,16 @@ def unzipped(path) -> bytes:
         return opened.read()
 
 
+def file_text(path) -> str:
+    """What a bulk file holds, as text, whatever its format (gzip JSON, zip of CSV tables, XLSX, CSV)."""
+    if path.name.endswith(".gz"):
+        return unzipped(path).decode()
+    if path.suffix in (".zip", ".xlsx"):  # an XLSX is a zip of XML parts
+        with zipfile.ZipFile(path) as archive:
+            return "".join(archive.read(name).decode() for name in archive.namelist())
+    return path.read_text()
+
+
 def public_ocids(organization_id: str | None = None) -> set[str]:
     """What anyone finds in search (an anonymous package_search)."""
     fq = "+dataset_type:contracting-process" + (f' +owner_org:"{organization_id}"' if organization_id else "")
@@ -60,6 +71,8 @@ def ocids_by_file(scope: str) -> dict[str, list[str]]:
     release packages), each package checked against the OCDS 1.1.5 package schemas on the way."""
     found = {}
     for entry in storage.read_manifest(scope)["files"]:
+        if not entry["name"].endswith(".gz"):
+            continue  # the flattened tables: tests/ckan/test_search_download.py and test_flatten.py
         data = unzipped(storage.scope_directory(scope) / entry["name"])
         if entry["kind"] == "compiled-releases":
             found[entry["name"]] = [json.loads(line)["ocid"] for line in data.decode().splitlines()]
@@ -73,8 +86,7 @@ def ocids_by_file(scope: str) -> dict[str, list[str]]:
 
 
 def all_text(scope: str) -> str:
-    return "".join(unzipped(storage.scope_directory(scope) / entry["name"]).decode()
-                   for entry in storage.read_manifest(scope)["files"])
+    return "".join(file_text(storage.scope_directory(scope) / entry["name"]) for entry in storage.read_manifest(scope)["files"])
 
 
 @pytest.fixture
@@ -130,9 +142,12 @@ def test_after_a_harvest_the_worker_writes_every_file_valid_and_public_only(app,
         assert dataset["lifecycle_stages"] and dataset["coverage_start_date"] <= dataset["coverage_end_date"]
         manifest = storage.read_manifest(scope)["files"]
         assert [r["url"].rsplit("/", 1)[1] for r in dataset["resources"]] == [f["name"] for f in manifest]
+        assert {entry["name"] for entry in manifest} >= {"flat-csv.zip", "flat.xlsx", "data-dictionary.csv"}
         for resource, entry in zip(dataset["resources"], manifest):
             assert resource["size"] == entry["size"] == (storage.scope_directory(scope) / entry["name"]).stat().st_size
-            assert resource["mimetype"] == "application/gzip" and resource["format"] in ("JSON", "JSONL")
+            assert (resource["mimetype"], resource["format"]) in (
+                ("application/gzip", "JSON"), ("application/gzip", "JSONL"), ("application/zip", "ZIP"),
+                ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"), ("text/csv", "CSV")), resource
             assert resource["last_modified"] and resource["name"] and "contracting process" in resource["description"]
             response = app.get(resource["url"].replace("http://test.ckan.net", ""))
             assert response.status_code == 200 and len(response.data) == entry["size"]
@@ -299,23 +314,8 @@ def test_only_listed_files_are_served(app, two_processes, bulk_dir):
         assert b"not published" not in response.data
 
 
-def _flat_writer(compiled_releases, zip_path, xlsx_path, dictionary_path) -> dict[str, int]:
-    """A writer with write_flat's signature: ocids in a CSV, zipped, as a sheet, and a dictionary."""
-    import openpyxl
-
-    ocids = [compiled["ocid"] for compiled in compiled_releases]
-    with zipfile.ZipFile(zip_path, "w") as archive:
-        archive.writestr("processes.csv", "ocid\n" + "".join(f"{ocid}\n" for ocid in ocids))
-    workbook = openpyxl.Workbook()
-    for ocid in ocids:
-        workbook.active.append([ocid])
-    workbook.save(xlsx_path)
-    dictionary_path.write_text("column,path\nocid,ocid\n")
-    return {"processes": len(ocids)}
-
-
-def test_a_registered_writer_adds_its_files_to_downloads_and_dataset(app, two_processes, monkeypatch):
-    monkeypatch.setattr(writers, "WRITERS", writers.WRITERS + [writers.FromCompiledReleases(_flat_writer, writers.FLAT_FILES)])
+def test_the_flattened_tables_are_bulk_files_of_their_dataset(app, two_processes):
+    assert [writer.function for writer in writers.WRITERS[1:]] == [flatten.write_flat]
     regenerate.generate(PORTAL)
     types = {"flat-csv.zip": "application/zip", "data-dictionary.csv": "text/csv; charset=utf-8",
              "flat.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -323,7 +323,8 @@ def test_a_registered_writer_adds_its_files_to_downloads_and_dataset(app, two_pr
         response = app.get(f"/bulk/portal/{name}")
         assert response.status_code == 200 and response.headers["Content-Type"] == content_type, name
     archive = zipfile.ZipFile(io.BytesIO(app.get("/bulk/portal/flat-csv.zip").data))
-    assert archive.read("processes.csv").decode().split() == ["ocid", "ocds-bulk-1", "ocds-bulk-2"]
+    rows = list(csv.DictReader(io.StringIO(archive.read("processes.csv").decode("utf-8-sig"))))
+    assert [row["ocid"] for row in rows] == ["ocds-bulk-1", "ocds-bulk-2"]
     dataset = helpers.call_action("package_show", id=datasets.dataset_id(PORTAL))
     resources = {r["url"].rsplit("/", 1)[1]: r for r in dataset["resources"]}
     assert resources["flat.xlsx"]["format"] == "XLSX" and resources["flat.xlsx"]["name"] == "Flattened tables (XLSX)"
@@ -354,8 +355,8 @@ def test_cli_regenerates_with_progress(cli, two_processes, sysadmin, monkeypatch
     assert result.exit_code == 0, result.output
     name = two_processes["name"]
     assert f"{name}: 3 processes\n" in result.output
-    assert f"{name}: 3 processes in 6 files" in result.output
-    assert "the whole portal: 3 processes in 6 files" in result.output
+    assert f"{name}: 3 processes in 9 files" in result.output
+    assert "the whole portal: 3 processes in 9 files" in result.output
     assert len(gzip.decompress((storage.scope_directory(PORTAL) / "compiled-releases.jsonl.gz").read_bytes()).splitlines()) == 3
     result = cli.invoke(ckan, ["procurement", "bulk", "regenerate", "--organization", "nobody"])
     assert result.exit_code != 0 and "No organization 'nobody'" in result.output

@@ -216,7 +216,7 @@ def _assert_nothing_half_saved(left_for_the_next_harvest: set[str] = frozenset()
     model.Session.remove()
     report = consistency.check()
     assert report.datasets_without_record == [] and report.records_without_dataset == [], report
-    assert report.missing_from_index == [], report
+    assert set(report.missing_from_index) <= set(left_for_the_next_harvest), report
     assert set(report.orphan_index_entries) <= set(left_for_the_next_harvest), report
 
 
@@ -270,7 +270,8 @@ def test_postgres_restarted_mid_harvest(sysadmin, organization, demo, consumers)
     # a consumer whose connection the restart cut dies (ckanext-harvest's callbacks don't catch it);
     # restarted, it carries on, and the object it held is put back on the queue
     job = _run_until_finished(source["id"], consumers)
-    _assert_nothing_half_saved()
+    # a commit cut by the restart may have happened or not: the index entry is noted and the next harvest follows the database
+    _assert_nothing_half_saved(left_for_the_next_harvest=consistency.pending())
     assert _accounted(job["stats"]) == len(expected), job["stats"]
     _next_run_completes(source["id"], consumers, expected)
 
