@@ -28,6 +28,7 @@ CATALOG_ACTIONS = {
     "dcat": ("dcat_catalog_show", "dcat_catalog_search"),
     "dcat_json_interface": ("dcat_datasets_list",),
 }
+NOT_DATA_TYPES = ("harvest", "showcase")
 SERIALIZING_ACTIONS = ("dcat_dataset_show", "dcat_catalog_show", "dcat_catalog_search")
 
 _listing_catalog: contextvars.ContextVar[bool] = contextvars.ContextVar("procurement_listing_catalog", default=False)
@@ -64,6 +65,8 @@ def limit_catalog_search(search_params: dict[str, Any]) -> dict[str, Any]:
         return search_params
     fq_list = list(search_params.get("fq_list") or [])
     fq_list.append("+state:active")
+    # harvest sources (and showcases) are datasets to CKAN, not data
+    fq_list.extend(f"-dataset_type:{name}" for name in NOT_DATA_TYPES)
     if not include_processes():
         fq_list.append(f'-dataset_type:"{DATASET_TYPE}"')
     search_params["fq_list"] = fq_list

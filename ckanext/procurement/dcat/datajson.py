@@ -17,6 +17,7 @@ import re
 from typing import Any, Iterator
 
 from flask import Blueprint, Response, stream_with_context
+from werkzeug.routing import BuildError
 
 import ckan.plugins.toolkit as tk
 from ckanext.dcat.utils import dataset_uri
@@ -90,7 +91,7 @@ def dataset_entry(pkg: dict[str, Any]) -> dict[str, Any]:
         "contactPoint": _contact_point(pkg),
         "identifier": dataset_uri(pkg),
         "accessLevel": "public",
-        "landingPage": tk.url_for(f"{pkg['type']}.read", id=pkg["name"], _external=True),
+        "landingPage": _landing_page(pkg),
         "language": [_language()],
     }
     keywords = [tag["name"] for tag in pkg.get("tags") or []]
@@ -140,6 +141,13 @@ def _distribution(resource: dict[str, Any]) -> dict[str, Any]:
         if resource.get(field):
             distribution[key] = resource[field]
     return distribution
+
+
+def _landing_page(pkg: dict[str, Any]) -> str:
+    try:
+        return tk.url_for(f"{pkg['type']}.read", id=pkg["name"], _external=True)
+    except BuildError:  # a type with no pages of its own
+        return tk.url_for("dataset.read", id=pkg["name"], _external=True)
 
 
 def _publisher_name(pkg: dict[str, Any]) -> str:

@@ -55,6 +55,9 @@ def catalog(sysadmin, organization):
     trees = helpers.call_action("package_create", context=context, name="street-trees", title="Street trees",
                                 notes="Every tree the city planted.", owner_org=organization["id"], license_id="cc-by")
     process = save(sysadmin, organization, [release("ocds-abc123-dcat-1", title="Park benches")])["package"]
+    # a harvest source is a dataset to CKAN, but no data
+    helpers.call_action("harvest_source_create", context=context, name="purchasing-system", title="Purchasing system",
+                        url="http://127.0.0.1:9/releases", source_type="ocds", owner_org=organization["id"])
     return {"bulk": bulk, "private": private, "trees": trees, "process": process, "organization": organization}
 
 
@@ -136,6 +139,7 @@ def test_a_harvester_query_cannot_bring_processes_or_withdrawn_datasets_back(app
         assert _titles(_graph(app, "/catalog.ttl?q=name:street-trees", "turtle", user)) == set()
         assert _titles(_graph(app, "/catalog.ttl", "turtle", user)) == {"City contracts (OCDS)"}
         assert _titles(_graph(app, "/catalog.ttl?fq=%2Bdataset_type:contracting-process", "turtle", user)) == set()
+        assert _titles(_graph(app, "/catalog.ttl?fq=dataset_type:harvest", "turtle", user)) == set()
 
 
 @pytest.mark.usefixtures("clean_db", "clean_index")
