@@ -158,6 +158,11 @@ def test_each_dataset_has_its_own_dcat_document(app, catalog):
     _assert_bulk_dataset(graph, catalog["organization"])
     process = _graph(app, f"/dataset/{catalog['process']['name']}.jsonld", "json-ld")
     assert (_dataset_ref(process, catalog["process"]["title"]), DCTERMS.conformsTo, OCDS) in process
+    # the city's own datasets keep CKAN's schema (no scheming one): ckanext-dcat serializes them all the same
+    trees = _graph(app, "/dataset/street-trees.xml", "xml")
+    assert _titles(trees) == {"Street trees"}
+    # ... while ckanext-scheming's API answers as before
+    app.get("/api/3/action/scheming_dataset_schema_show?type=dataset", status=404)
     # a private dataset's document is no more public than the dataset
     app.get(f"/dataset/{catalog['private']['name']}.ttl", status=403)
 
