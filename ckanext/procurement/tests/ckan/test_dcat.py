@@ -13,6 +13,7 @@ from referencing import Registry, Resource
 
 from ckan.tests import helpers
 
+from ckanext.procurement.tests.ckan.test_procurement_dataset import GOOD
 from ckanext.procurement.tests.ckan.test_schema import release, save
 
 DCAT_US = Path(__file__).parents[1] / "data" / "dcat-us-1.1"
@@ -21,19 +22,10 @@ IANA = "http://www.iana.org/assignments/media-types/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INCLUDE_PROCESSES = "ckanext.procurement.dcat.include_processes"
 
-BULK = {
-    "type": "procurement-dataset",
-    "name": "city-contracts",
-    "title": "City contracts (OCDS)",
-    "notes": "Every contract the city signed since 2019, as OCDS releases.",
-    "license_id": "cc-by",
-    "lifecycle_stages": ["tender", "award", "contract"],
-    "update_frequency": "daily",
-    "coverage_start_date": "2019-07-01",
-    "coverage_end_date": "2026-06-30",
-    "publication_policy_url": "https://www.example.gov/procurement/publication-policy",
-    "tag_string": "contracts,spending",
-    "resources": [
+BULK = dict(
+    GOOD,
+    tag_string="contracts,spending",
+    resources=[
         {"name": "Compiled releases, all years", "format": "JSONL.GZ",
          "url": "https://www.example.gov/bulk/compiled-releases.jsonl.gz"},
         {"name": "Flattened tables", "format": "CSV", "url": "https://www.example.gov/bulk/contracts-csv.zip"},
@@ -41,7 +33,7 @@ BULK = {
         {"name": "Record package", "format": "JSON", "mimetype": "application/json",
          "url": "https://www.example.gov/bulk/record-package.json"},
     ],
-}
+)
 
 
 @pytest.fixture
