@@ -12,6 +12,8 @@ from typing import Any
 
 from rdflib import BNode, URIRef
 
+import ckan.plugins.toolkit as tk
+
 from ckanext.dcat.profiles import DCAT, DCT, FOAF, RDF, CleanedURIRef, RDFProfile
 from ckanext.dcat.utils import resource_uri
 
@@ -29,6 +31,7 @@ class ProcurementDCATProfile(RDFProfile):
         if dataset_dict.get("type") not in PROCUREMENT_TYPES:
             return
         self._conforms_to_ocds(dataset_ref)
+        self._landing_page(dataset_dict, dataset_ref)
         license_ref = self._license(dataset_dict, dataset_ref)
         for resource in dataset_dict.get("resources", []):
             self._distribution(resource, license_ref)
@@ -44,6 +47,14 @@ class ProcurementDCATProfile(RDFProfile):
         standard = URIRef(OCDS_STANDARD_URI)
         self.g.add((dataset_ref, DCT.conformsTo, standard))
         self.g.add((standard, RDF.type, DCT.Standard))
+
+    def _landing_page(self, dataset_dict: dict[str, Any], dataset_ref: URIRef) -> None:
+        """The dataset's page on the portal (the default profile only knows CKAN's `url`, the source's page)."""
+        if (dataset_ref, DCAT.landingPage, None) in self.g:
+            return
+        page = URIRef(tk.url_for(f"{dataset_dict['type']}.read", id=dataset_dict["name"], _external=True))
+        self.g.add((dataset_ref, DCAT.landingPage, page))
+        self.g.add((page, RDF.type, FOAF.Document))
 
     def _license(self, dataset_dict: dict[str, Any], dataset_ref: URIRef) -> URIRef | None:
         url = dataset_dict.get("license_url")

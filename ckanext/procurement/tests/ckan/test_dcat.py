@@ -83,6 +83,7 @@ def _assert_bulk_dataset(graph: rdflib.Graph, organization: dict) -> None:
     assert str(graph.value(period, DCAT.startDate)) == "2019-07-01"
     assert str(graph.value(period, DCAT.endDate)) == "2026-06-30"
     assert (ref, FOAF.page, rdflib.URIRef(BULK["publication_policy_url"])) in graph
+    assert graph.value(ref, DCAT.landingPage) == rdflib.URIRef("http://test.ckan.net/procurement-dataset/city-contracts")
     assert {str(k) for k in graph.objects(ref, DCAT.keyword)} == {"contracts", "spending"}
     media = {}
     for distribution in graph.objects(ref, DCAT.distribution):
