@@ -40,9 +40,6 @@ class ProcurementDCATProfile(RDFProfile):
             self._temporal(dataset_dict, dataset_ref)
             self._publication_policy(dataset_dict, dataset_ref)
 
-    def graph_from_catalog(self, catalog_dict: dict[str, Any] | None, catalog_ref: URIRef) -> None:
-        pass
-
     def _conforms_to_ocds(self, dataset_ref: URIRef) -> None:
         standard = URIRef(OCDS_STANDARD_URI)
         self.g.add((dataset_ref, DCT.conformsTo, standard))
