@@ -21,7 +21,8 @@ eval "$(scripts/services.sh env)"
     "ckan.site_url=http://localhost:$PORT" \
     "ckan.site_title=Springfield Open Procurement" \
     "ckan.storage_path=$ROOT/.services/storage" \
-    "ckan.plugins=activity procurement ocds_lifecycle scheming_datasets harvest ocds procurement_csv" \
+    "ckan.plugins=activity procurement ocds_lifecycle scheming_datasets dcat harvest ocds procurement_csv" \
+    "ckanext.dcat.rdf.profiles=euro_dcat_ap_3 procurement" \
     "ckan.views.default_views=ocds_lifecycle" \
     "ckan.locales_offered=en es" \
     "scheming.dataset_schemas=ckanext.procurement.schemas:contracting_process.yaml ckanext.procurement.schemas:procurement_dataset.yaml" \
@@ -41,6 +42,8 @@ eval "$(scripts/services.sh env)"
     "ckanext.procurement.allow_private_addresses=true" \
     "ckanext.procurement.secret_key=" \
     "ckanext.procurement.harvest.auth_env_allowlist=" \
+    "ckanext.procurement.dcat.include_processes=false" \
+    "ckanext.procurement.datajson.contact_email=opendata@example.gov" \
     "ckanext.procurement.redact_paths=parties/contactPoint/email parties/contactPoint/telephone" >/dev/null
 "$CKAN" config-tool "$INI" -s logger_ckan "level=INFO" >/dev/null
 "$CKAN" config-tool "$INI" -s logger_ckanext "level=INFO" >/dev/null

@@ -6,8 +6,9 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.procurement import cli, harvest_guard, harvest_index, helpers, interfaces, search, views
+from ckanext.procurement import cli, dcat, harvest_guard, harvest_index, helpers, interfaces, search, views
 from ckanext.procurement.bulk import triggers as bulk_triggers, views as bulk_views
+from ckanext.procurement.dcat import datajson
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.logic import action, auth, source_config, validators
 
@@ -37,7 +38,8 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IActions
 
     def get_actions(self):
-        return dict(action.get_actions(), **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions())
+        return dict(action.get_actions(), **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions(),
+                    **dcat.get_chained_actions())
 
     # IAuthFunctions
 
@@ -63,7 +65,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
         return pkg_dict
 
     def before_dataset_search(self, search_params):
-        return search.before_dataset_search(search_params)
+        return dcat.limit_catalog_search(search.before_dataset_search(search_params))
 
     def after_dataset_create(self, context, pkg_dict):
         source_config.bind_secrets(pkg_dict)
@@ -92,7 +94,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IBlueprint
 
     def get_blueprint(self):
-        return views.get_blueprints() + harvest_guard.get_blueprints() + bulk_views.get_blueprints()
+        return views.get_blueprints() + harvest_guard.get_blueprints() + bulk_views.get_blueprints() + [datajson.blueprint]
 
     # IClick
 

@@ -5,7 +5,8 @@ set -euo pipefail
 INI="${CKAN_INI:-/srv/app/ckan.ini}"
 
 ckan config-tool "$INI" \
-    "ckan.plugins=${CKAN__PLUGINS:-activity procurement ocds_lifecycle scheming_datasets harvest ocds procurement_csv}" \
+    "ckan.plugins=${CKAN__PLUGINS:-activity procurement ocds_lifecycle scheming_datasets dcat harvest ocds procurement_csv}" \
+    "ckanext.dcat.rdf.profiles=${CKANEXT__DCAT__RDF__PROFILES:-euro_dcat_ap_3 procurement}" \
     "ckan.views.default_views=${CKAN__VIEWS__DEFAULT_VIEWS:-ocds_lifecycle}" \
     "ckan.locales_offered=${CKAN__LOCALES_OFFERED:-en es}" \
     "scheming.dataset_schemas=${CKANEXT__SCHEMING__DATASET_SCHEMAS:-ckanext.procurement.schemas:contracting_process.yaml ckanext.procurement.schemas:procurement_dataset.yaml}" \
@@ -27,6 +28,8 @@ ckan config-tool "$INI" \
     "ckanext.procurement.allow_private_addresses=${CKANEXT__PROCUREMENT__ALLOW_PRIVATE_ADDRESSES:-false}" \
     "ckanext.procurement.secret_key=${CKANEXT__PROCUREMENT__SECRET_KEY:-}" \
     "ckanext.procurement.harvest.auth_env_allowlist=${CKANEXT__PROCUREMENT__HARVEST__AUTH_ENV_ALLOWLIST:-}" \
+    "ckanext.procurement.dcat.include_processes=${CKANEXT__PROCUREMENT__DCAT__INCLUDE_PROCESSES:-false}" \
+    "ckanext.procurement.datajson.contact_email=${CKANEXT__PROCUREMENT__DATAJSON__CONTACT_EMAIL:-}" \
     "ckanext.procurement.redact_paths=${CKANEXT__PROCUREMENT__REDACT_PATHS:-parties/contactPoint/email parties/contactPoint/telephone}" \
     "ckanext.procurement.fiscal_year_start_month=${CKANEXT__PROCUREMENT__FISCAL_YEAR_START_MONTH:-7}" >/dev/null
 mkdir -p "${CKANEXT__PROCUREMENT__CACHE_DIR:-/var/lib/ckan/procurement}"
