@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 WEB_SCHEMES = ("http", "https")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SPACE = re.compile(r"\s")
 
 
 def is_web_url(value: object) -> bool:
@@ -17,11 +20,10 @@ def is_web_url(value: object) -> bool:
     if not isinstance(value, str):
         return False
     text = value.strip()
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if _CONTROL.search(text):
         return False  # urlsplit would drop tabs and newlines silently: "java\tscript:" is not a link
     try:
         parts = urlsplit(text)
-        host = parts.hostname
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return False
-    return parts.scheme.lower() in WEB_SCHEMES and bool(host) and not any(c.isspace() for c in parts.netloc)
+    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname) and not _SPACE.search(parts.netloc)
