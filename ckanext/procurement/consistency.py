@@ -14,6 +14,7 @@ import logging
 
 import ckan.model as model
 from ckan.lib import search
+from ckan.lib.redis import connect_to_redis
 from ckan.lib.search.common import make_connection
 
 from ckanext.procurement.dataset import DATASET_TYPE
@@ -22,6 +23,47 @@ from ckanext.procurement.model import ProcurementRecord
 log = logging.getLogger(__name__)
 
 SOLR_PAGE = 1000  # ids read from Solr per request
+
+
+def _pending_key() -> str:
+    from ckan.plugins.toolkit import config
+
+    return f"{config.get('ckan.site_id')}:procurement:index-pending"
+
+
+def remember(package_id: str) -> None:
+    """The index could not follow the database for this dataset (Solr was away, or went away
+    while it took a change the database then lost): note it, so that the next harvest brings
+    the index back. If Redis is away too, `ckan procurement check-index` still finds it."""
+    try:
+        connect_to_redis().sadd(_pending_key(), package_id)
+    except Exception as error:
+        log.warning("could not note dataset %s for re-indexing: %s", package_id, error)
+
+
+def pending() -> set[str]:
+    """Datasets whose index entry waits for `repair_remembered`."""
+    return {value.decode() if isinstance(value, bytes) else value for value in connect_to_redis().smembers(_pending_key())}
+
+
+def repair_remembered() -> int:
+    """Bring the index of every remembered dataset back to what is stored; returns how many.
+    A dataset that still can't be indexed stays remembered."""
+    redis = connect_to_redis()
+    done = 0
+    for package_id in pending():
+        package = model.Session.get(model.Package, package_id)
+        try:
+            if package is not None and package.state == "active" and package.type == DATASET_TYPE:
+                search.rebuild(package_id)
+            else:
+                search.clear(package_id)
+        except Exception as error:
+            log.warning("dataset %s is still not re-indexed: %s", package_id, error)
+            continue
+        redis.srem(_pending_key(), package_id)
+        done += 1
+    return done
 
 
 @dataclasses.dataclass
@@ -92,7 +134,7 @@ def repair(report: Report, delete_orphan_records: bool = False) -> dict[str, int
     rebuilt here (their releases are gone); the next harvest of their
     source saves them whole again.
     """
-    done = {"reindexed": 0, "unindexed": 0, "records_deleted": 0}
+    done = {"reindexed": 0, "unindexed": 0, "records_deleted": 0, "remembered": repair_remembered()}
     if report.missing_from_index:
         search.rebuild(package_ids=report.missing_from_index, defer_commit=True)
         done["reindexed"] = len(report.missing_from_index)

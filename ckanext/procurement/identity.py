@@ -9,7 +9,10 @@ found by its `ocid` field.
 """
 from __future__ import annotations
 
+import re
+
 import ckan.model as model
+import ckan.plugins.toolkit as tk
 from ckan.model.package_extra import PackageExtra
 
 from ckanext.procurement import naming
@@ -17,6 +20,8 @@ from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.model import ProcurementRecord
 
 MAX_NAME_ATTEMPTS = 20
+OCID_PREFIX_RE = re.compile(r"^ocds-[a-z0-9]{6}$")
+PREFIX_OWNERS_OPTION = "ckanext.procurement.ocid_prefixes"
 
 
 def package_for_ocid(ocid: str) -> model.Package | None:
@@ -56,3 +61,43 @@ def _packages_with_ocid(ocid: str):
         .join(PackageExtra, PackageExtra.package_id == model.Package.id)
         .filter(PackageExtra.key == "ocid", PackageExtra.value == ocid, model.Package.type == DATASET_TYPE)
     )
+
+
+def prefix_owners() -> dict[str, str]:
+    """`ckanext.procurement.ocid_prefixes`: each ocid prefix the site's sysadmin registered to an
+    organization (`ocds-abc123=organization-name`), as OCP registers prefixes to publishers."""
+    owners = {}
+    for entry in tk.aslist(tk.config.get(PREFIX_OWNERS_OPTION)):
+        prefix, separator, organization = entry.partition("=")
+        if not separator or not OCID_PREFIX_RE.match(prefix) or not organization:
+            raise tk.ValidationError({PREFIX_OWNERS_OPTION: [
+                tk._("{entry!r} is not an ocid prefix and an organization name, as in ocds-abc123=city-of-springfield").format(entry=entry)]})
+        owners[prefix] = organization
+    return owners
+
+
+def registered_prefix(ocid: str) -> tuple[str, str] | None:
+    """(prefix, organization name) when `ocid`'s prefix is registered to an organization."""
+    for prefix, organization in prefix_owners().items():
+        if isinstance(ocid, str) and ocid.startswith(prefix + "-"):
+            return prefix, organization
+    return None
+
+
+def registered_to(ocid: str, organization_id: str | None) -> bool:
+    """Whether `ocid`'s prefix is registered to this organization (given by id or name)."""
+    registered = registered_prefix(ocid)
+    if registered is None or not organization_id:
+        return False
+    group = model.Group.get(registered[1])
+    return group is not None and organization_id in (group.id, group.name)
+
+
+def unregistered_owner_problem(ocid: str, organization_id: str | None) -> str | None:
+    """Why this organization may not hold `ocid` (its prefix is another's); None if it may."""
+    registered = registered_prefix(ocid)
+    if registered is None or registered_to(ocid, organization_id):
+        return None
+    prefix, organization = registered
+    return tk._("ocid prefix {prefix} is registered to organization {organization}: only it may publish "
+                "this process").format(prefix=prefix, organization=organization)

@@ -29,7 +29,7 @@ from ckan.lib.search import SearchIndexError
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
 
-from ckanext.procurement import identity, licenses, process, settings
+from ckanext.procurement import consistency, identity, licenses, process, settings
 from ckanext.procurement.harvesters.config import (
     ENV_PREFIX, ConfigError, SourceConfig, check_env_allowed, parse_config, resolve_auth_header, seal_auth_header,
 )
@@ -167,6 +167,18 @@ class ProcurementHarvester(HarvesterBase):
             return None
         return previous.gather_started.replace(microsecond=0).isoformat() + "Z"
 
+    @staticmethod
+    def _repair_index_left_behind() -> None:
+        """Index entries an outage left behind (a save rolled back while Solr went away) are
+        put right at the next harvest, before it adds its own."""
+        try:
+            repaired = consistency.repair_remembered()
+        except Exception as error:
+            log.warning("could not repair the index entries left by an earlier outage: %s", error)
+        else:
+            if repaired:
+                log.info("Brought the index of %d dataset(s) back to what is stored", repaired)
+
     def gather_stage(self, harvest_job: HarvestJob):
         source = harvest_job.source
         try:
@@ -180,6 +192,7 @@ class ProcurementHarvester(HarvesterBase):
             self._save_gather_error(f"Invalid site configuration: {_format_errors(error.error_dict)}", harvest_job)
             return None
         config.source_id = source.id  # its secret resolves for this source only
+        self._repair_index_left_behind()
         since = self.incremental_since(harvest_job, config)
         log.info("Gathering %s (%s listing) from %s", source.title or source.id, f"incremental since {since}" if since else "full", source.url)
 

@@ -15,7 +15,7 @@ import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import dataset as process_dataset
-from ckanext.procurement import identity, labels, process, settings
+from ckanext.procurement import consistency, identity, labels, process, settings
 from ckanext.procurement.logic import schema, validators
 from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.ocds import compile as ocds_compile
@@ -78,11 +78,13 @@ def procurement_process_save(context, data_dict):
         raise tk.ValidationError({"id": [tk._("ocid {ocid!r} already has a dataset, with id {id}").format(ocid=ocid, id=package.id)]})
     record = ProcurementRecord.get(ocid)
     source_id = data.get("harvest_source_id")
+    # the organization an ocid's prefix is registered to takes its process back from whoever took it first
+    rightful = identity.registered_to(ocid, _organization_id(data["owner_org"]))
     if record is not None and source_id and record.harvest_source_id and record.harvest_source_id != source_id \
-            and package is not None and package.state == "active":
+            and package is not None and package.state == "active" and not rightful:
         raise tk.ValidationError({"ocid": [tk._("ocid {ocid!r} is already published by another harvest source ({source})").format(ocid=ocid, source=record.harvest_source_id)]})
     if source_id and package is not None and not (record is not None and record.harvest_source_id == source_id) \
-            and package.owner_org != _organization_id(data["owner_org"]):
+            and package.owner_org != _organization_id(data["owner_org"]) and not rightful:
         # harvests run unchecked (as the site user): a source never takes another organization's process
         raise tk.ValidationError({"ocid": [tk._("ocid {ocid!r} is a process of another organization, not of this harvest source's").format(ocid=ocid)]})
     unchanged = record is not None and record.releases_hash == prepared.releases_hash
@@ -212,8 +214,9 @@ def _index_what_was_kept(package_id: str, created: bool) -> None:
             search.clear(package_id)
         else:
             search.rebuild(package_id)
-    except Exception as error:  # the index or the database is down too: `ckan procurement check-index --repair`
+    except Exception as error:  # the index is down too: the next harvest (or check-index) repairs it
         log.warning("could not bring the index of dataset %s back to what is stored: %s", package_id, error)
+        consistency.remember(package_id)
 
 
 def _show(context, package_id: str) -> dict[str, Any]:

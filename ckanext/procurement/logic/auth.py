@@ -26,8 +26,9 @@ def procurement_process_save(context, data_dict):
     ocids = releases_ocids(data_dict.get("releases"))
     for ocid in ocids:
         existing = identity.package_for_ocid(ocid)
-        if existing is None:
-            stays = False
+        if existing is None or (target is not None and existing.owner_org != target.id
+                                and identity.registered_to(ocid, target.id)):
+            stays = False  # new, or taken back by the organization its prefix is registered to
             continue
         allowed = _check("package_update", context, {"id": existing.id})
         if not allowed["success"]:

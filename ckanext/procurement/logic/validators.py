@@ -21,7 +21,7 @@ Invalid = tk.Invalid
 missing = tk.missing
 _ = tk._
 
-OCID_PREFIX_RE = re.compile(r"^ocds-[a-z0-9]{6}$")
+OCID_PREFIX_RE = identity.OCID_PREFIX_RE
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 SAFE_URL_SCHEMES = ("http", "https")
 # set in the context of the package actions procurement_process_save calls: values come from OCDS data
@@ -196,6 +196,16 @@ def procurement_unique_ocid(key, data, errors, context):
         errors[key].append(_("ocid {ocid!r} already has a dataset").format(ocid=ocid))  # which one may be private
 
 
+def procurement_registered_ocid(key, data, errors, context):
+    """An ocid whose prefix the site registered to an organization lives in that organization only."""
+    ocid = data.get(key)
+    if not ocid or errors.get(key) or not isinstance(ocid, str):
+        return
+    problem = identity.unregistered_owner_problem(ocid, data.get(("owner_org",)))
+    if problem:
+        errors[key].append(problem)
+
+
 def procurement_name_from_ocid(key, data, errors, context):
     """The dataset name is derived from the ocid unless one is given; when another
     dataset holds the derived name, a short hash of the exact ocid is added."""
@@ -306,6 +316,7 @@ def get_validators() -> dict[str, Any]:
         "procurement_number_output": procurement_number_output,
         "procurement_ocid": procurement_ocid,
         "procurement_unique_ocid": procurement_unique_ocid,
+        "procurement_registered_ocid": procurement_registered_ocid,
         "procurement_name_from_ocid": procurement_name_from_ocid,
         "procurement_ocid_prefix": procurement_ocid_prefix,
         "procurement_safe_url": procurement_safe_url,

@@ -3,6 +3,7 @@ and when they don't (an outage, a restore of one but not the other), the
 command says exactly where and repairs the index without losing data."""
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -13,7 +14,8 @@ from ckan.lib import search
 from ckan.tests import helpers
 from ckanext.procurement import consistency
 from ckanext.procurement.model import ProcurementRecord
-from ckanext.procurement.tests.ckan.harvest_helpers import processes
+from ckanext.procurement.tests.ckan.harvest_helpers import create_source, processes, run_job
+from ckanext.procurement.tests.feed_server import Reply
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
 
@@ -177,3 +179,28 @@ def test_an_update_whose_commit_is_lost_leaves_the_stored_version_in_the_index(s
     assert helpers.call_action("package_search", q='"Salt spreaders"', include_private=True)["count"] == 0
     assert helpers.call_action("package_search", q='"Snow plough blades"', include_private=True)["count"] == 1
     assert consistency.check().agrees
+
+
+def test_what_an_outage_left_behind_is_repaired_at_the_next_harvest(sysadmin, organization, feed, purged_queues):
+    """A save rolled back after Solr took its dataset (Solr stopping mid-request) leaves an index
+    entry the database never had; the save remembers it and the next harvest's gather removes it."""
+    kept, changed = _save(sysadmin["name"], organization["id"], 2)
+    ghost = _orphan_index_entry(kept)
+    model.Session.query(model.Package).filter(model.Package.id == changed["id"]).update({"title": "Renamed while Solr was away"})
+    model.Session.commit()
+    consistency.remember(ghost)
+    consistency.remember(changed["id"])
+    assert consistency.pending() == {ghost, changed["id"]}
+    assert consistency.check().orphan_index_entries == [ghost]
+
+    release = {"ocid": "ocds-cons01-next", "id": "r1", "date": "2026-01-05T10:00:00Z", "tag": ["tender"],
+               "initiationType": "tender", "tender": {"id": "t1", "title": "Next harvest", "status": "active"}}
+    url = feed.route("/releases.json", Reply(json.dumps({"uri": "x", "publishedDate": "2026-01-01T00:00:00Z",
+                                                         "releases": [release]}).encode()))
+    source = create_source(sysadmin["name"], organization["id"], url)
+    run_job(source["id"], sysadmin["name"])
+    assert consistency.pending() == set()
+    report = consistency.check()
+    assert report.agrees, report
+    found = helpers.call_action("package_search", fq=f'id:"{changed["id"]}"')["results"]
+    assert found[0]["title"] == "Renamed while Solr was away"

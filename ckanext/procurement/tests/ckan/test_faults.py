@@ -212,11 +212,12 @@ def _assert_whole(expected_ocids: set[str]) -> None:
     assert {ocid for (ocid,) in model.Session.query(ProcurementRecord.ocid)} == expected_ocids
 
 
-def _assert_nothing_half_saved() -> None:
+def _assert_nothing_half_saved(left_for_the_next_harvest: set[str] = frozenset()) -> None:
     model.Session.remove()
     report = consistency.check()
     assert report.datasets_without_record == [] and report.records_without_dataset == [], report
-    assert report.missing_from_index == [] and report.orphan_index_entries == [], report
+    assert report.missing_from_index == [], report
+    assert set(report.orphan_index_entries) <= set(left_for_the_next_harvest), report
 
 
 def _next_run_completes(source_id: str, consumers: Consumers, expected: set[str]) -> dict:
@@ -240,7 +241,9 @@ def test_solr_stopped_mid_harvest(sysadmin, organization, demo, consumers):
         assert consumers.fetch.poll() is None, "the fetch consumer died when Solr went away"
     finally:
         _service("start", "solr")
-    _assert_nothing_half_saved()
+    # Solr may have taken a new dataset just before it stopped, and the save was then rolled
+    # back: that index entry is remembered, and the next harvest removes it
+    _assert_nothing_half_saved(left_for_the_next_harvest=consistency.pending())
     job = _run_until_finished(source["id"], consumers)
     assert job["stats"].get("errored", 0) > 0
     assert job["stats"].get("added", 0) + job["stats"]["errored"] == len(expected)

@@ -301,20 +301,49 @@ def test_control_characters_from_a_source_keep_the_atom_feed_well_formed(app, ci
 
 # --- an ocid taken first by another organization -----------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "An editor of any organization may publish a process under another publisher's ocid prefix first "
-    "(procurement_process_save or package_create); the rightful source's harvest is then refused for good "
-    "('a process of another organization') and the squatter's data stays under that ocid. Nothing ties an "
-    "ocid prefix to an organization (a source's ocid_prefixes only filters what it imports): a design decision "
-    "for the lead, e.g. prefixes claimed by an organization's sources refuse other organizations' saves."))
-def test_an_ocid_of_another_publisher_cannot_be_squatted(city, feed):
-    city_ocid = "ocds-c1ty00-2026-0001"
-    _save(city["outsider"], city["other_org"]["id"], [release(city_ocid, title="Squatted: pay to 123-456")])
+@pytest.fixture
+def registered(city, ckan_config, monkeypatch):
+    """The site's sysadmin registered the city's ocid prefix to the city's organization."""
+    monkeypatch.setitem(ckan_config, "ckanext.procurement.ocid_prefixes", f"ocds-c1ty00={city['org']['name']}")
+    return "ocds-c1ty00-2026-0001"
+
+
+def test_an_ocid_of_another_publisher_cannot_be_squatted(city, feed, registered):
+    """Before the prefix was registered, an editor of another organization took the city's ocid;
+    the city's harvest takes it back, and the outsider can no longer publish under that prefix."""
+    with pytest.MonkeyPatch.context() as unregistered:
+        unregistered.setitem(tk.config, "ckanext.procurement.ocid_prefixes", "")
+        _save(city["outsider"], city["other_org"]["id"], [release(registered, title="Squatted: pay to 123-456")])
     source = create_source(city["editor"]["name"], city["org"]["id"],
-                           _serve(feed, [release(city_ocid, title="Park benches")]), config={"ocid_prefixes": ["ocds-c1ty00"]})
+                           _serve(feed, [release(registered, title="Park benches")]), config={"ocid_prefixes": ["ocds-c1ty00"]})
     run_job(source["id"], city["editor"]["name"])
-    shown = helpers.call_action("package_show", id=city_ocid)
+    shown = helpers.call_action("package_show", id=registered)
     assert (shown["owner_org"], shown["title"]) == (city["org"]["id"], "Park benches")
+
+    with pytest.raises(tk.NotAuthorized):  # the process is the city's again
+        _save(city["outsider"], city["other_org"]["id"], [release(registered, title="Squatted again")])
+    with pytest.raises(tk.ValidationError) as refused:  # and no new process under the city's prefix
+        _save(city["outsider"], city["other_org"]["id"], [release("ocds-c1ty00-new-1", title="Squatted again")])
+    assert "ocds-c1ty00 is registered to organization " + city["org"]["name"] in str(refused.value.error_dict)
+    with pytest.raises((tk.ValidationError, tk.NotAuthorized)):
+        helpers.call_action("package_create", context={"user": city["outsider"]["name"], "ignore_auth": False},
+                            type="contracting-process", ocid="ocds-c1ty00-new-2", owner_org=city["other_org"]["id"])
+    assert helpers.call_action("package_show", id=registered)["title"] == "Park benches"
+
+
+def test_the_registered_organization_takes_its_process_back_through_the_api(city, registered):
+    with pytest.MonkeyPatch.context() as unregistered:
+        unregistered.setitem(tk.config, "ckanext.procurement.ocid_prefixes", "")
+        _save(city["outsider"], city["other_org"]["id"], [release(registered, title="Squatted")])
+    saved = _save(city["editor"], city["org"]["id"], [release(registered, title="Park benches")])
+    assert (saved["package"]["owner_org"], saved["package"]["title"]) == (city["org"]["id"], "Park benches")
+
+
+def test_a_malformed_registry_is_a_clear_error(city, ckan_config, monkeypatch):
+    monkeypatch.setitem(ckan_config, "ckanext.procurement.ocid_prefixes", "ocds-c1ty00:city")
+    with pytest.raises(tk.ValidationError) as refused:
+        _save(city["editor"], city["org"]["id"], [release("ocds-c1ty00-1", title="Park")])
+    assert "'ocds-c1ty00:city' is not an ocid prefix and an organization name" in str(refused.value.error_dict)
 
 
 def test_a_withheld_label_alone_does_not_erase_the_history(app, city):
