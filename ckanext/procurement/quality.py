@@ -1,0 +1,131 @@
+"""Publication quality per organization and for the whole portal, computed after harvests, stored, shown.
+
+The measures live in the OCDS package (:mod:`ckanext.procurement.ocds.quality`); this module
+feeds them the public processes (:func:`ckanext.procurement.published.records`) one batch at a
+time, stores each organization's figures as JSON in CKAN's ``system_info`` table (no table of
+our own), and adds the organizations' figures up into the portal's. Pages and the API only
+read what is stored: nothing is computed on a request.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from typing import Callable, Iterable, Optional
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.procurement import published, settings
+from ckanext.procurement.ocds.quality import Accumulator
+from ckanext.procurement.ocds.vocabulary import STAGE_LABELS
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "procurement_quality:"
+SITE = "site"
+BATCH_SIZE = 200
+
+
+def _key(organization_id: str) -> str:
+    return f"{KEY_PREFIX}{organization_id}"
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _organization_ids() -> list[str]:
+    rows = (model.Session.query(model.Group.id)
+            .filter(model.Group.is_organization.is_(True), model.Group.state == "active")
+            .order_by(model.Group.name))
+    return [row[0] for row in rows]
+
+
+def compute(organization_id: str, now: Optional[datetime.datetime] = None) -> Accumulator:
+    """The figures of one organization's public processes, read in batches (memory stays flat)."""
+    accumulator = Accumulator(now or _now(), settings.release_schema_location())
+    query = published.records([organization_id])
+    for record, _owner in published.stream(query, BATCH_SIZE):
+        accumulator.add(record.compiled_release, record.releases, record.modified, record.ocid)
+    return accumulator
+
+
+def _store(name: str, accumulator: Accumulator) -> None:
+    model.set_system_info(_key(name), json.dumps(accumulator.to_json(), separators=(",", ":")))
+
+
+def stored(name: str) -> Optional[Accumulator]:
+    """The figures last stored for an organization id (or ``SITE``), ``None`` if never computed."""
+    raw = model.get_system_info(_key(name))
+    if not raw:
+        return None
+    try:
+        return Accumulator.from_json(json.loads(raw), settings.release_schema_location())
+    except (ValueError, TypeError) as error:  # an unreadable entry is recomputed next time, not shown
+        log.warning("Stored quality figures for %s can't be read: %s", name, error)
+        return None
+
+
+def recompute(organization_ids: Optional[Iterable[str]] = None,
+              progress: Optional[Callable[[str, int], None]] = None) -> dict[str, int]:
+    """Recompute the figures of ``organization_ids`` (every organization when ``None``), then the portal's.
+
+    Called by the background job after each harvest with the harvested organization, and by
+    ``ckan procurement quality recompute``. ``progress(organization_id, processes)`` is called
+    after each organization. Returns ``{organization_id: processes}``.
+    """
+    now = _now()
+    every = _organization_ids()
+    wanted = every if organization_ids is None else [o for o in organization_ids if o in set(every)]
+    counts = {}
+    for organization_id in wanted:
+        accumulator = compute(organization_id, now)
+        _store(organization_id, accumulator)
+        counts[organization_id] = accumulator.processes
+        if progress is not None:
+            progress(organization_id, accumulator.processes)
+    _store(SITE, _site_figures(every, now))
+    return counts
+
+
+def _site_figures(organization_ids: list[str], now: datetime.datetime) -> Accumulator:
+    """The portal's figures: every organization's stored figures added up (computed if missing)."""
+    site = Accumulator(now, settings.release_schema_location())
+    for organization_id in organization_ids:
+        figures = stored(organization_id)
+        if figures is None:
+            figures = compute(organization_id, now)
+            _store(organization_id, figures)
+        site.merge(figures)
+    site.now = now
+    return site
+
+
+# --- What the API and the page show ------------------------------------------------------------
+
+def _translate_labels(node) -> None:
+    """Translate, in place, the English labels the OCDS package marked with N_."""
+    if isinstance(node, dict):
+        for key in ("label", "of", "explanation", "level_label"):
+            if isinstance(node.get(key), str):
+                node[key] = tk._(node[key])
+        for value in node.values():
+            _translate_labels(value)
+    elif isinstance(node, list):
+        for value in node:
+            _translate_labels(value)
+
+
+def report(organization_id: Optional[str] = None) -> dict:
+    """Every figure of an organization (``None``: the portal), translated, with the maturity ladder."""
+    accumulator = stored(organization_id or SITE)
+    computed = accumulator is not None
+    figures = (accumulator or Accumulator(_now(), settings.release_schema_location())).report(bulk=None)
+    figures["computed_at"] = figures["computed_at"] if computed else None
+    for stage, tally in figures["stages"].items():
+        tally["label"] = STAGE_LABELS[stage]
+    _translate_labels(figures)
+    for step in figures["maturity"]["next_steps"]:
+        step["text"] = tk._(step["message"]).format(**step["params"])
+    return figures
