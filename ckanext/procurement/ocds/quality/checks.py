@@ -145,7 +145,8 @@ CHECKS: dict[str, tuple[Callable[[dict], str | None], str]] = {
     "number_of_tenderers_matches": (number_of_tenderers_matches, N_(
         "The number of tenderers equals the number of tenderers listed.")),
     "contract_value_near_award": (contract_value_near_award, N_(
-        "Each contract's value is between 50% and 150% of its award's value, in the same currency.")),
+        "Each contract's value is between half and one and a half times its award's value, in the same "
+        "currency.")),
     "no_negative_amounts": (no_negative_amounts, N_(
         "No budget, tender, award, contract or payment amount is negative.")),
     "direct_procurement_single_tenderer": (direct_procurement_single_tenderer, N_(

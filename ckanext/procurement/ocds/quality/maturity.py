@@ -21,52 +21,52 @@ class Criterion(NamedTuple):
     name: str
     threshold: float
     label: str
-    step: str  # what to do, with {missing} (% lacking) and {share} (% having)
+    step: str  # what to do, with {missing} (the share lacking, "75%") and {share} (the share having)
 
 
 RUNGS: tuple[tuple[str, str, tuple[Criterion, ...]], ...] = (
     ("opportunities", N_("Posts opportunities"), (
         Criterion("stages", "tender", 0.5, N_("Processes with a published tender"),
-                  N_("Publish your opportunities: only {share}% of processes have a tender.")),
+                  N_("Publish your opportunities: only {share} of processes have a tender.")),
         Criterion("fields", "tender_title", 0.9, N_("Tenders with a title"),
-                  N_("Give every tender a title: {missing}% of tenders have none.")),
+                  N_("Give every tender a title: {missing} of tenders have none.")),
         Criterion("fields", "tender_period", 0.9, N_("Tenders with start and end dates"),
-                  N_("Publish when each tender opens and closes: {missing}% of tenders lack a date.")),
+                  N_("Publish when each tender opens and closes: {missing} of tenders lack a date.")),
         Criterion("fields", "buyer_name", 0.9, N_("Processes naming the buyer"),
-                  N_("Name the buying department: {missing}% of processes don't.")),
+                  N_("Name the buying department: {missing} of processes don't.")),
     )),
     ("awards", N_("Publishes awards"), (
         Criterion("stages", "award", 0.5, N_("Processes with a published award"),
-                  N_("Publish who won: only {share}% of processes have an award.")),
+                  N_("Publish who won: only {share} of processes have an award.")),
         Criterion("fields", "award_value", 0.9, N_("Awards with a value"),
-                  N_("Publish the value of each award: {missing}% of awards have none.")),
+                  N_("Publish the value of each award: {missing} of awards have none.")),
         Criterion("fields", "award_date", 0.9, N_("Awards with a date"),
-                  N_("Publish the date of each award: {missing}% of awards have none.")),
+                  N_("Publish the date of each award: {missing} of awards have none.")),
         Criterion("fields", "award_supplier_name", 0.9, N_("Awards naming the supplier"),
-                  N_("Name the supplier of each award: {missing}% of awards don't.")),
+                  N_("Name the supplier of each award: {missing} of awards don't.")),
     )),
     ("contracts", N_("Publishes contracts"), (
         Criterion("stages", "contract", 0.5, N_("Processes with a published contract"),
-                  N_("Publish the contracts you sign: only {share}% of processes have one.")),
+                  N_("Publish the contracts you sign: only {share} of processes have one.")),
         Criterion("fields", "contract_period", 0.9, N_("Contracts with start and end dates"),
-                  N_("Publish each contract's start and end dates: {missing}% of contracts lack them.")),
+                  N_("Publish each contract's start and end dates: {missing} of contracts lack them.")),
         Criterion("fields", "contract_text_document", 0.5, N_("Contracts with the signed document"),
-                  N_("Publish the signed contract document: {missing}% of contracts have none.")),
+                  N_("Publish the signed contract document: {missing} of contracts have none.")),
     )),
     ("implementation", N_("Publishes implementation"), (
         Criterion("stages", "implementation", 0.25, N_("Processes with payments, milestones or reports"),
-                  N_("Publish payments and milestones of your contracts: only {share}% of processes have "
+                  N_("Publish payments and milestones of your contracts: only {share} of processes have "
                      "any.")),
     )),
     ("lifecycle", N_("Publishes the whole lifecycle, on time, in bulk"), (
         Criterion("stages", "planning", 0.5, N_("Processes with planning or forecast data"),
-                  N_("Publish your forecasts and budgets before tendering: only {share}% of processes "
+                  N_("Publish your forecasts and budgets before tendering: only {share} of processes "
                      "have planning data.")),
         Criterion("timeliness", "award_published_within_30_days", 0.8, N_("Awards published within 30 days"),
-                  N_("Publish awards within 30 days: {missing}% of awards were published later or "
+                  N_("Publish awards within 30 days: {missing} of awards were published later or "
                      "without a date.")),
         Criterion("timeliness", "tender_closed_by_deadline", 0.9, N_("Tenders closed once their deadline passed"),
-                  N_("Update tenders when bidding closes: {missing}% still say they are open after their "
+                  N_("Update tenders when bidding closes: {missing} still say they are open after their "
                      "deadline.")),
         Criterion("bulk", "bulk_downloads", 1.0, N_("Bulk downloads and an API"),
                   N_("Offer all your data as a bulk download and through the API.")),
@@ -83,8 +83,9 @@ def _share(figures: dict, criterion: Criterion, bulk: bool | None) -> float | No
     return obj(obj(figures.get(criterion.section)).get(criterion.name)).get("share")
 
 
-def _percent(value: float) -> int:
-    return int(round(value * 100))
+def _percent(value: float) -> str:
+    # the sign goes in the value, not the message: a "%" in a message makes gettext read it as %-format
+    return f"{int(round(value * 100))}%"
 
 
 def ladder(figures: dict, bulk: bool | None = None, steps: int = 3) -> dict:
