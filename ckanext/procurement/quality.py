@@ -130,3 +130,30 @@ def report(organization_id: Optional[str] = None) -> dict:
         message = step["message"]  # marked in the OCDS package, translated here
         step["text"] = tk._(message).format(**step["params"])
     return figures
+
+
+def _example_ocids(node, found: set) -> set:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "examples" and isinstance(value, list):
+                found.update(v for v in value if isinstance(v, str))
+            elif key == "examples" and isinstance(value, dict):
+                _example_ocids({"examples": [o for v in value.values() if isinstance(v, list) for o in v]}, found)
+            else:
+                _example_ocids(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _example_ocids(value, found)
+    return found
+
+
+def process_names(figures: dict) -> dict[str, str]:
+    """ocid -> dataset name of the listed processes that are still public (to link them)."""
+    ocids = _example_ocids(figures, set())
+    if not ocids:
+        return {}
+    from ckanext.procurement.model import ProcurementRecord
+
+    query = published.records().filter(ProcurementRecord.ocid.in_(ocids)).with_entities(
+        ProcurementRecord.ocid, model.Package.name)
+    return dict(query.all())

@@ -127,3 +127,28 @@ def test_cli_recomputes_with_progress(cli, publishers):
 
     result = cli.invoke(ckan_command, ["procurement", "quality", "recompute", "--organization", "nowhere"])
     assert result.exit_code != 0 and "no organization nowhere" in result.output
+
+
+def test_the_page_names_the_gaps_and_links_the_processes(app, publishers):
+    quality.recompute()
+    organization = publishers["organization"]
+    html = app.get(f"/publication-quality/{organization['name']}").body
+    assert "Publication quality: City of Springfield" in html
+    assert "Publish when each tender opens and closes: 50% of tenders lack a date." in html
+    # the process with an award without value is linked; the private one is never named
+    assert '<a href="/contracting-process/ocds-q-2">ocds-q-2</a>' in html
+    assert "ocds-q-3" not in html
+    site = app.get("/publication-quality").body
+    assert "ocds-q-5" in site and "3 public contracting processes" in site
+
+
+def test_the_page_before_any_computation_and_for_an_unknown_organization(app, publishers):
+    html = app.get(f"/publication-quality/{publishers['organization']['name']}").body
+    assert "The figures have not been computed yet" in html
+    assert app.get("/publication-quality/nowhere").status_code == 404
+
+
+@pytest.mark.ckan_config("ckanext.procurement.quality.public", "false")
+def test_the_restricted_page_is_refused_to_visitors(app, publishers):
+    quality.recompute()
+    assert app.get(f"/publication-quality/{publishers['organization']['name']}").status_code == 403
