@@ -16,8 +16,9 @@ from typing import Callable, Iterable, Optional
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.procurement import published, settings
+from ckanext.procurement import published
 from ckanext.procurement.ocds.quality import Accumulator
+from ckanext.procurement.ocds.schema import PACKAGED_SCHEMA
 from ckanext.procurement.ocds.vocabulary import STAGE_LABELS
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 KEY_PREFIX = "procurement_quality:"
 SITE = "site"
 BATCH_SIZE = 200
+# Releases are validated against the OCDS 1.1.5 schema shipped with the package: never a download,
+# and the same yardstick for every publisher whatever schema the site compiles with.
+VALIDATION_SCHEMA = PACKAGED_SCHEMA
 
 
 def _key(organization_id: str) -> str:
@@ -44,7 +48,7 @@ def _organization_ids() -> list[str]:
 
 def compute(organization_id: str, now: Optional[datetime.datetime] = None) -> Accumulator:
     """The figures of one organization's public processes, read in batches (memory stays flat)."""
-    accumulator = Accumulator(now or _now(), settings.release_schema_location())
+    accumulator = Accumulator(now or _now(), VALIDATION_SCHEMA)
     query = published.records([organization_id])
     for record, _owner in published.stream(query, BATCH_SIZE):
         accumulator.add(record.compiled_release, record.releases, record.modified, record.ocid)
@@ -61,7 +65,7 @@ def stored(name: str) -> Optional[Accumulator]:
     if not raw:
         return None
     try:
-        return Accumulator.from_json(json.loads(raw), settings.release_schema_location())
+        return Accumulator.from_json(json.loads(raw), VALIDATION_SCHEMA)
     except (ValueError, TypeError) as error:  # an unreadable entry is recomputed next time, not shown
         log.warning("Stored quality figures for %s can't be read: %s", name, error)
         return None
@@ -91,7 +95,7 @@ def recompute(organization_ids: Optional[Iterable[str]] = None,
 
 def _site_figures(organization_ids: list[str], now: datetime.datetime) -> Accumulator:
     """The portal's figures: every organization's stored figures added up (computed if missing)."""
-    site = Accumulator(now, settings.release_schema_location())
+    site = Accumulator(now, VALIDATION_SCHEMA)
     for organization_id in organization_ids:
         figures = stored(organization_id)
         if figures is None:
@@ -121,7 +125,7 @@ def report(organization_id: Optional[str] = None) -> dict:
     """Every figure of an organization (``None``: the portal), translated, with the maturity ladder."""
     accumulator = stored(organization_id or SITE)
     computed = accumulator is not None
-    figures = (accumulator or Accumulator(_now(), settings.release_schema_location())).report(bulk=None)
+    figures = (accumulator or Accumulator(_now(), VALIDATION_SCHEMA)).report(bulk=None)
     figures["computed_at"] = figures["computed_at"] if computed else None
     for stage, tally in figures["stages"].items():
         tally["label"] = STAGE_LABELS[stage]
