@@ -29,6 +29,8 @@ BATCH_SIZE = 200
 # Releases are validated against the OCDS 1.1.5 schema shipped with the package: never a download,
 # and the same yardstick for every publisher whatever schema the site compiles with.
 VALIDATION_SCHEMA = PACKAGED_SCHEMA
+# schema validation results by releases hash, per organization (named after the schema they hold for)
+VALIDATED_PREFIX = "procurement_quality_validated_1.1.5:"
 
 
 def _key(organization_id: str) -> str:
@@ -47,12 +49,34 @@ def _organization_ids() -> list[str]:
 
 
 def compute(organization_id: str, now: Optional[datetime.datetime] = None) -> Accumulator:
-    """The figures of one organization's public processes, read in batches (memory stays flat)."""
+    """The figures of one organization's public processes, read in batches (memory stays flat).
+
+    Schema validation, most of the cost, is kept per record by the hash of its releases, so a
+    recompute after a harvest validates only the processes that changed.
+    """
     accumulator = Accumulator(now or _now(), VALIDATION_SCHEMA)
+    known = _validated(organization_id)
+    kept = {}
     query = published.records([organization_id])
     for record, _owner in published.stream(query, BATCH_SIZE):
-        accumulator.add(record.compiled_release, record.releases, record.modified, record.ocid)
+        kept[record.releases_hash] = accumulator.add(record.compiled_release, record.releases, record.modified,
+                                                     record.ocid, known.get(record.releases_hash))
+    # only the current records' results: the entry never grows past the organization's processes
+    model.set_system_info(_validated_key(organization_id), json.dumps(kept, separators=(",", ":")))
     return accumulator
+
+
+def _validated_key(organization_id: str) -> str:
+    return f"{VALIDATED_PREFIX}{organization_id}"
+
+
+def _validated(organization_id: str) -> dict:
+    raw = model.get_system_info(_validated_key(organization_id))
+    try:
+        known = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return known if isinstance(known, dict) else {}
 
 
 def _store(name: str, accumulator: Accumulator) -> None:

@@ -40,15 +40,20 @@ class Accumulator:
         self.checks = Checks()
 
     def add(self, compiled: dict, releases: list[dict] | None = None, modified: datetime | str | None = None,
-            ocid: str | None = None) -> None:
-        """Count one process. ``modified``: when the portal last stored it (naive = UTC)."""
+            ocid: str | None = None, validated: list | None = None) -> list:
+        """Count one process. ``modified``: when the portal last stored it (naive = UTC).
+
+        ``validated``: the schema validation result this returned for the same releases before
+        (kept by the caller, e.g. by the releases' hash), to skip validating them again.
+        Returns the validation result.
+        """
         compiled = obj(compiled)
         ocid = ocid or text(compiled.get("ocid"))
         self.processes += 1
         self.coverage.add(ocid, compiled, releases)
         self.timeliness.add(ocid, compiled, releases, modified)
-        self.validation.add(ocid, compiled, releases)
         self.checks.add(ocid, compiled)
+        return self.validation.add(ocid, compiled, releases, validated)
 
     def merge(self, other: "Accumulator") -> "Accumulator":
         """Add ``other``'s processes (of another publisher) into these figures; returns self."""

@@ -34,6 +34,26 @@ def error_key(error: jsonschema.ValidationError) -> str:
     return f"{error.validator}:{'/'.join(path)}"
 
 
+def validate(compiled: dict, releases: list[dict] | None, schema_location: str = PACKAGED_SCHEMA) -> list:
+    """``[releases checked, valid releases, {error key: occurrences}]`` of a process: its releases,
+    or its compiled release when none are kept. Validation is most of the cost of the figures."""
+    to_check = objs(releases) or [obj(compiled)]
+    validator = _validator(schema_location)
+    found: dict[str, int] = {}
+    valid = 0
+    for release in to_check:
+        keys = [error_key(e) for e in validator.iter_errors(release)]
+        valid += not keys
+        for key in keys:
+            found[key] = found.get(key, 0) + 1
+    return [len(to_check), valid, found]
+
+
+def _is_result(value: object) -> bool:
+    return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], int) and isinstance(value[1], int)
+            and isinstance(value[2], dict) and all(isinstance(c, int) for c in value[2].values()))
+
+
 class Validation:
     def __init__(self, schema_location: str = PACKAGED_SCHEMA, data: dict | None = None):
         data = obj(data)
@@ -46,26 +66,28 @@ class Validation:
                              "examples": list(e.get("examples") or [])}
                        for key, e in obj(data.get("errors")).items() if isinstance(e, dict)}
 
-    def add(self, ocid: str | None, compiled: dict, releases: list[dict] | None) -> None:
-        """Validate the process's releases (its compiled release when none are kept)."""
-        to_check = objs(releases) or [obj(compiled)]
-        validator = _validator(self.schema_location)
-        found: dict[str, int] = {}
-        for release in to_check:
-            keys = [error_key(e) for e in validator.iter_errors(release)]
-            self.releases += 1
-            self.valid_releases += not keys
-            for key in keys:
-                key = key if key in self.errors or len(self.errors) < MAX_ERROR_GROUPS else OTHER
-                found[key] = found.get(key, 0) + 1
+    def add(self, ocid: str | None, compiled: dict, releases: list[dict] | None,
+            result: list | None = None) -> list:
+        """Count the process's validation ``result`` (:func:`validate`); validated now when not given.
+
+        Returns the result, so a caller can keep it (by the releases' hash) and skip validating
+        processes that haven't changed next time.
+        """
+        if not _is_result(result):
+            result = validate(compiled, releases, self.schema_location)
+        checked, valid, found = result
+        self.releases += checked
+        self.valid_releases += valid
         self.processes += 1
         self.valid_processes += not found
         for key, count in found.items():
+            key = key if key in self.errors or len(self.errors) < MAX_ERROR_GROUPS else OTHER
             group = self.errors.setdefault(key, {"count": 0, "processes": 0, "examples": []})
             group["count"] += count
             group["processes"] += 1
             if ocid:
                 add_example(group["examples"], ocid)
+        return result
 
     def merge(self, other: "Validation") -> None:
         self.releases += other.releases

@@ -152,3 +152,30 @@ def test_the_page_before_any_computation_and_for_an_unknown_organization(app, pu
 def test_the_restricted_page_is_refused_to_visitors(app, publishers):
     quality.recompute()
     assert app.get(f"/publication-quality/{publishers['organization']['name']}").status_code == 403
+
+
+def test_validation_is_kept_per_record_and_redone_only_for_changed_processes(publishers, sysadmin):
+    import json
+
+    from ckan import model
+    from ckanext.procurement.model import ProcurementRecord
+
+    organization = publishers["organization"]
+    quality.recompute([organization["id"]])
+    key = quality.VALIDATED_PREFIX + organization["id"]
+    kept = json.loads(model.get_system_info(key))
+    unchanged, changed = ProcurementRecord.get("ocds-q-1"), ProcurementRecord.get("ocds-q-2")
+    assert set(kept) == {unchanged.releases_hash, changed.releases_hash}
+    # a result kept for unchanged releases is read, not recomputed: mark it to see it come back
+    kept[unchanged.releases_hash] = [1, 0, {"type:marker": 1}]
+    model.set_system_info(key, json.dumps(kept))
+    # a new invalid release changes the other process: it is validated again
+    broken = _awarded("ocds-q-2", 300, None, date="2024-03-01T00:00:00Z", id="ocds-q-2-broken")
+    broken["tender"]["status"] = "bogus"
+    save(sysadmin, organization, [_awarded("ocds-q-2", 300, None), broken])
+    quality.recompute([organization["id"]])
+    errors = _show(owner_org=organization["id"])["schema"]["errors"]
+    assert errors["type:marker"]["examples"] == ["ocds-q-1"]
+    assert errors["enum:tender/status"]["examples"] == ["ocds-q-2"]
+    assert set(json.loads(model.get_system_info(key))) == {
+        unchanged.releases_hash, ProcurementRecord.get("ocds-q-2").releases_hash}

@@ -161,3 +161,15 @@ def test_the_releases_are_validated_when_they_are_kept(fictional_releases, ficti
     result = accumulator.to_json()["schema"]
     assert (result["releases"], result["valid_releases"]) == (len(fictional_releases), len(fictional_releases) - 1)
     assert list(result["errors"]) == ["type:date"]
+
+
+def test_a_validation_result_kept_from_before_is_counted_instead_of_validating_again():
+    accumulator = Accumulator(NOW)
+    invalid = process(1, tender={"status": "bogus"})
+    result = accumulator.add(invalid)
+    assert result[:2] == [1, 0] and "enum:tender/status" in result[2]
+    accumulator.add(invalid, validated=[1, 1, {}])  # trusted as given
+    accumulator.add(process(2, tender={"status": "bogus"}), validated=["not", "a", "result"])  # validated anew
+    figures = accumulator.to_json()["schema"]
+    assert (figures["processes"], figures["valid_processes"]) == (3, 1)
+    assert figures["errors"]["enum:tender/status"]["processes"] == 2
