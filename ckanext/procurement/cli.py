@@ -194,6 +194,35 @@ def _demo_mapping(url: str) -> dict:
     return mapping
 
 
+@procurement.group("quality")
+def quality_group():
+    """Publication quality figures (computed after each harvest)."""
+
+
+@quality_group.command("recompute")
+@click.option("--organization", "organizations", multiple=True, help="name or id; repeat for several (default: all)")
+def quality_recompute(organizations: tuple[str, ...]):
+    """Recompute the publication quality figures of the organizations, then the portal's."""
+    import ckan.model as model
+
+    from ckanext.procurement import quality
+
+    ids = None
+    if organizations:
+        found = [model.Group.get(name) for name in organizations]
+        missing = [name for name, group in zip(organizations, found) if group is None or not group.is_organization]
+        if missing:
+            raise click.UsageError(f"no organization {', '.join(missing)}")
+        ids = [group.id for group in found]
+
+    def progress(organization_id: str, processes: int) -> None:
+        group = model.Group.get(organization_id)
+        click.echo(f"{group.name if group else organization_id}: {processes} processes")
+
+    counts = quality.recompute(ids, progress)
+    click.echo(f"recomputed {len(counts)} organizations, {sum(counts.values())} processes, and the portal's figures")
+
+
 def get_commands():
     from ckanext.procurement.bulk.cli import bulk
 

@@ -172,6 +172,24 @@ def record_download(id: str):
     return response
 
 
+def publication_quality(id: str | None = None):
+    """The publication quality page of an organization (``id``) or of the whole portal."""
+    from ckanext.procurement import quality
+
+    if id is not None and "\x00" in id:
+        return tk.abort(404, tk._("Organization not found"))
+    try:
+        figures = tk.get_action("procurement_quality_show")(_context(), {"owner_org": id} if id else {})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Organization not found"))
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Only members of the organization may see its publication quality"))
+    organization = tk.get_action("organization_show")(
+        {"ignore_auth": True}, {"id": figures["owner_org"], "include_datasets": False}) if id else None
+    return tk.render("procurement/quality.html", {
+        "figures": figures, "organization": organization, "names": quality.process_names(figures)})
+
+
 def _filename(ocid: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in ocid)
 
@@ -201,6 +219,8 @@ procurement.add_url_rule("/opportunities", view_func=opportunities)
 procurement.add_url_rule("/opportunities.atom", view_func=opportunities_feed)
 procurement.add_url_rule(f"/{DATASET_TYPE}/<id>/record.json", view_func=record_download)
 search_download.register(procurement)
+procurement.add_url_rule("/publication-quality", view_func=publication_quality)
+procurement.add_url_rule("/publication-quality/<id>", view_func=publication_quality)
 
 
 def get_blueprints():

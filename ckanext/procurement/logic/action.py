@@ -15,7 +15,7 @@ import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import dataset as process_dataset
-from ckanext.procurement import consistency, identity, interfaces, labels, process, settings
+from ckanext.procurement import consistency, identity, interfaces, labels, process, quality, settings
 from ckanext.procurement.logic import schema, validators
 from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.ocds import compile as ocds_compile
@@ -292,8 +292,35 @@ def procurement_record_show(context, data_dict):
     }
 
 
+@tk.side_effect_free
+def procurement_quality_show(context, data_dict):
+    """Publication quality of an organization, or of the whole portal: every figure as JSON.
+
+    Reads the figures stored by the last computation (after each harvest, or
+    ``ckan procurement quality recompute``); ``computed_at`` is ``None`` until then.
+    Public unless ``ckanext.procurement.quality.public`` is off (then members only).
+
+    :param owner_org: the organization's name or id; omitted, the whole portal
+    :returns: processes, stages, fields, timeliness, schema, checks and maturity
+    """
+    data, errors = tk.navl_validate(data_dict, schema.quality_show_schema(), context)
+    if errors:
+        raise tk.ValidationError(errors)
+    organization_id = None
+    if data.get("owner_org"):
+        organization = model.Group.get(data["owner_org"])
+        if organization is None or not organization.is_organization or organization.state != "active":
+            raise tk.ObjectNotFound(tk._("No organization {name!r}").format(name=data["owner_org"]))
+        organization_id = organization.id
+    tk.check_access("procurement_quality_show", context, {"owner_org": organization_id})
+    figures = quality.report(organization_id)
+    figures["owner_org"] = organization_id
+    return figures
+
+
 def get_actions():
     return {
         "procurement_process_save": procurement_process_save,
         "procurement_record_show": procurement_record_show,
+        "procurement_quality_show": procurement_quality_show,
     }

@@ -1,6 +1,7 @@
 """Who may call the procurement actions: the same people who may write or read the dataset."""
 from __future__ import annotations
 
+import ckan.authz as authz
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
@@ -44,6 +45,18 @@ def procurement_process_save(context, data_dict):
 def procurement_record_show(context, data_dict):
     # the action resolves the dataset and checks package_show itself
     return {"success": True}
+
+
+@tk.auth_allow_anonymous_access
+def procurement_quality_show(context, data_dict):
+    """Public by default (transparency); with ckanext.procurement.quality.public off, an
+    organization's figures are for its members and the portal's for sysadmins."""
+    if tk.asbool(tk.config.get("ckanext.procurement.quality.public")):
+        return {"success": True}
+    organization_id, user = data_dict.get("owner_org"), context.get("user")
+    if organization_id and user and authz.has_user_permission_for_group_or_org(organization_id, user, "read"):
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only members of the organization may see its publication quality")}
 
 
 # ckanext-harvest lets anyone read harvest objects, which hold what a source
@@ -102,6 +115,7 @@ def get_auth_functions():
     return {
         "procurement_process_save": procurement_process_save,
         "procurement_record_show": procurement_record_show,
+        "procurement_quality_show": procurement_quality_show,
         "harvest_object_show": harvest_object_show,
         "harvest_object_list": harvest_object_list,
     }

@@ -99,3 +99,8 @@ def process_save_schema(not_empty, ignore_missing, boolean_validator, unicode_sa
 @tk.validator_args
 def record_show_schema(not_empty, unicode_safe):
     return {"id": [not_empty, unicode_safe, _no_nul]}
+
+
+@tk.validator_args
+def quality_show_schema(ignore_missing, unicode_safe):
+    return {"owner_org": [ignore_missing, unicode_safe, _no_nul]}
