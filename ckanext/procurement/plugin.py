@@ -6,7 +6,8 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.procurement import cli, harvest_guard, harvest_index, helpers, search, views
+from ckanext.procurement import cli, harvest_guard, harvest_index, helpers, published, search, views
+from ckanext.procurement.api import views as ocds_api
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.logic import action, auth, source_config, validators
 
@@ -66,6 +67,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_update(self, context, pkg_dict):
         source_config.bind_secrets(pkg_dict)
+        published.touch(pkg_dict)
 
     def after_dataset_show(self, context, pkg_dict):
         return source_config.after_dataset_show(context, pkg_dict)
@@ -83,7 +85,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IBlueprint
 
     def get_blueprint(self):
-        return views.get_blueprints() + harvest_guard.get_blueprints()
+        return views.get_blueprints() + harvest_guard.get_blueprints() + ocds_api.get_blueprints()
 
     # IClick
 
