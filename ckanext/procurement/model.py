@@ -19,6 +19,9 @@ from ckanext.procurement.ocds.dates import parse_date
 
 class ProcurementRecord(BaseModel):
     __tablename__ = "procurement_record"
+    # the OCDS API counts from this index alone (migration 04)
+    __table_args__ = (sa.Index("ix_procurement_record_package_dates", "package_id",
+                               postgresql_include=["release_dates", "modified"]),)
 
     ocid = sa.Column(sa.UnicodeText, primary_key=True)
     package_id = sa.Column(sa.UnicodeText, nullable=False, index=True)

@@ -47,7 +47,8 @@ def _package_response(kind: str, paged: bool) -> dict:
     description = f"An OCDS {kind} package (version 1.1)"
     if paged:
         description += (", with `links.next` (absent on the last page), `links.prev` (absent on the first page) and "
-                        f"`count`, the number of {kind}s of the whole crawl (all pages) with these filters")
+                        f"`count`, the number of {kind}s of the whole crawl (all pages) with these filters, as counted "
+                        "on its first page")
     return {"description": description, "content": {"application/json": {"schema": {
         "$ref": f"#/components/schemas/{kind.capitalize()}Package"}}}}
 

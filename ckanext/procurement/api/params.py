@@ -57,13 +57,17 @@ class Query:
 
 @dataclasses.dataclass(frozen=True)
 class Cursor:
-    """Where a page starts: just after (`forward`) or just before (not `forward`) `key`."""
+    """Where a page starts: just after (`forward`) or just before (not `forward`) `key`.
+
+    It carries the crawl's `count`, counted once on its first page: counting is the one
+    part of a page whose cost grows with the portal (every process is visited)."""
 
     key: tuple
     forward: bool = True
+    count: Optional[int] = None
 
     def encode(self) -> str:
-        raw = json.dumps([list(self.key), "n" if self.forward else "p"], separators=(",", ":"))
+        raw = json.dumps([list(self.key), "n" if self.forward else "p", self.count], separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -140,7 +144,9 @@ def _text(name: str, raw: str) -> str:
 def _cursor(raw: str, key_shape: tuple[type, ...]) -> Cursor:
     """A cursor is only ever made by `Cursor.encode`: anything else is refused, naming it."""
     try:
-        key, direction = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        key, direction, count = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
+            raise ValueError(raw)
         if direction not in ("n", "p") or len(key) != len(key_shape) or not all(
                 isinstance(part, kind) and not isinstance(part, bool) for part, kind in zip(key, key_shape)):
             raise ValueError(raw)
@@ -149,4 +155,4 @@ def _cursor(raw: str, key_shape: tuple[type, ...]) -> Cursor:
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise ParameterError("cursor", tk._(
             "'cursor' is not one this API made: start again from the first page, or follow links.next"))
-    return Cursor(tuple(key), forward=direction == "n")
+    return Cursor(tuple(key), forward=direction == "n", count=count)

@@ -3,8 +3,8 @@
 Pages are read by keyset, never by offset, so the thousandth page costs what the
 first does. The order is a stable key that a harvest cannot reorder:
 
-- releases: (ocid, release id, position in the record). Release ids are unique
-  within a process, so the key of a release that exists never changes: a process
+- releases: (ocid, release id). Release ids are unique within a process, so the
+  key of a release that exists never changes, wherever a harvest puts it: a process
   changed, added or withdrawn between two pages neither repeats nor skips a release
   that existed when the crawl started (a release added to a process the crawl has
   passed is found by the next crawl with `modified_since`);
@@ -29,8 +29,10 @@ from ckanext.procurement.dataset import DATASET_TYPE
 RELEASE_KEY = (str, str, int)
 RECORD_KEY = (str,)
 
-# the release's own id; a release without one (a publisher's error, kept) sorts first in its process
+# the release's own id (unique in its process); releases without one (a publisher's error, kept)
+# sort first in their process, by position: only they ever need it
 RELEASE_ID = "COALESCE(e.release->>'id', '')"
+TIEBREAK = "(CASE WHEN e.release->>'id' IS NULL THEN e.position ELSE 0 END)"
 
 
 def _visible(query: Query, visible_private_organizations: list[str], params: dict) -> list[str]:
@@ -83,16 +85,16 @@ def _keyset(cursor: Optional[Cursor], columns: list[str], params: dict) -> tuple
 
 
 def release_rows(query: Query, visible_private_organizations: list[str], publisher_id: Optional[str] = None) -> list:
-    """Up to `query.limit + 1` rows (ocid, release id, position, release, owner org) in key order
+    """Up to `query.limit + 1` rows (ocid, release id, tiebreak, release, owner org) in key order
     from the cursor (the extra row says there is a next page), always in ascending order."""
     params: dict = {"publisher_id": publisher_id, "limit": query.limit + 1}
     clauses = _visible(query, visible_private_organizations, params)
     dated = _release_date_clause(query, params, "r.release_dates[e.position]")
     if dated:
         clauses.append(dated)
-    keyset, order = _keyset(query.cursor, ["r.ocid", RELEASE_ID, "e.position"], params)
+    keyset, order = _keyset(query.cursor, ["r.ocid", RELEASE_ID, TIEBREAK], params)
     sql = f"""
-        SELECT r.ocid, {RELEASE_ID} AS release_id, e.position, e.release, p.owner_org
+        SELECT r.ocid, {RELEASE_ID} AS release_id, {TIEBREAK} AS tiebreak, e.release, p.owner_org
         FROM procurement_record r
         JOIN package p ON p.id = r.package_id
         CROSS JOIN LATERAL jsonb_array_elements(r.releases) WITH ORDINALITY AS e(release, position)

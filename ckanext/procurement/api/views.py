@@ -58,7 +58,7 @@ def _publication(uri: str, publisher: Optional[model.Group]) -> packages.Publica
     return published.publication(uri, organization)
 
 
-def _links(endpoint: str, query: params.Query, first_key, last_key, more: bool) -> dict[str, str]:
+def _links(endpoint: str, query: params.Query, first_key, last_key, more: bool, count: int) -> dict[str, str]:
     """`next` unless this is the last page; `prev` unless it is the first (a page reached backwards
     knows whether anything is before it; one reached forwards only that it did not start the crawl)."""
     def url(cursor: Optional[params.Cursor]) -> str:
@@ -74,12 +74,12 @@ def _links(endpoint: str, query: params.Query, first_key, last_key, more: bool) 
         if cursor is not None and not forward:
             links["next"] = url(None)
         elif cursor is not None:
-            links["prev"] = url(params.Cursor(cursor.key, forward=False))
+            links["prev"] = url(params.Cursor(cursor.key, forward=False, count=count))
         return links
     if (more and forward) or not forward:
-        links["next"] = url(params.Cursor(last_key))
+        links["next"] = url(params.Cursor(last_key, count=count))
     if (more and not forward) or (forward and cursor is not None):
-        links["prev"] = url(params.Cursor(first_key, forward=False))
+        links["prev"] = url(params.Cursor(first_key, forward=False, count=count))
     return links
 
 
@@ -99,17 +99,19 @@ def _page(endpoint: str, key_shape: tuple, fetch: Callable, count: Callable, key
     more = len(rows) > query.limit
     if more:
         rows = rows[:query.limit] if query.cursor is None or query.cursor.forward else rows[-query.limit:]
-    links = _links(endpoint, query, key(rows[0]) if rows else None, key(rows[-1]) if rows else None, more)
+    total = query.cursor.count if query.cursor is not None and query.cursor.count is not None \
+        else count(query, organizations, publisher_id)
+    links = _links(endpoint, query, key(rows[0]) if rows else None, key(rows[-1]) if rows else None, more, total)
     uri = tk.url_for(endpoint, _external=True, **dict(query.filters(), limit=query.limit,
                                                        **({"cursor": request.args["cursor"]} if query.cursor else {})))
     package = make_package([item(row) for row in rows], _publication(uri, publisher), links or None)
-    package["count"] = count(query, organizations, publisher_id)
+    package["count"] = total
     return _json(package)
 
 
 def releases():
     return _page("ocds_api.releases", queries.RELEASE_KEY, queries.release_rows, queries.count_releases,
-                 key=lambda row: (row.ocid, row.release_id, row.position), item=lambda row: row.release,
+                 key=lambda row: (row.ocid, row.release_id, row.tiebreak), item=lambda row: row.release,
                  make_package=packages.release_package)
 
 

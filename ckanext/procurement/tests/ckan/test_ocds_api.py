@@ -93,33 +93,39 @@ def test_links_prev_walks_back_over_the_same_pages(app, portal):
 
 
 def test_a_crawl_while_processes_change_misses_and_repeats_nothing(app, portal, sysadmin):
-    """Between pages: a passed process and a process ahead get new releases, one ahead is corrected
-    (a release replaced by a new copy, moved to the end of its stored list), one ahead is withdrawn,
-    and a new process appears. Every release that existed at the start and is still public comes
-    exactly once; the later `modified_since` crawl finds what the crawl had passed."""
+    """After the first page (which ends inside ocds-api-02): the process the crawl is in is corrected
+    (its first release replaced by a new copy, which moves to the end of its stored list), a passed
+    process and one ahead get new releases, one ahead is withdrawn, and a new process appears. Every
+    release that existed at the start and is still public comes exactly once; the later
+    `modified_since` crawl finds what the crawl had passed."""
     organization = portal["organization"]
     at_start = _public_releases()
     started = _get(app, "/api/ocds/releases?limit=1")["publishedDate"]
 
     def harvest_changes(page_number):
-        if page_number != 2:
+        if page_number != 1:
             return
+        current = _releases("ocds-api-02", 3, year=2022)
+        corrected = dict(current[0], tender=dict(current[0]["tender"], title="Road salt, corrected"))
+        save(sysadmin, organization, current[1:] + [corrected])
         passed = _releases("ocds-api-01", 2, year=2021)
         save(sysadmin, organization, passed + [release("ocds-api-01", title="Road salt", date="2025-01-01T00:00:00Z")])
         ahead = _releases("ocds-api-05", 3, year=2025)
-        corrected = dict(ahead[0], tender=dict(ahead[0]["tender"], title="Road salt, corrected"))
-        save(sysadmin, organization, ahead[1:] + [corrected, release("ocds-api-05", title="x", date="2026-01-01T00:00:00Z")])
+        save(sysadmin, organization, ahead + [release("ocds-api-05", title="x", date="2026-01-01T00:00:00Z")])
         withdrawn = helpers.call_action("package_show", id="ocds-api-06")
         helpers.call_action("package_delete", context={"user": sysadmin["name"]}, id=withdrawn["id"])
         save(sysadmin, organization, _releases("ocds-api-99", 1))
 
-    seen, _ = crawl(app, "/api/ocds/releases?limit=3", between_pages=harvest_changes)
+    seen, pages = crawl(app, "/api/ocds/releases?limit=3", between_pages=harvest_changes)
+    assert pages[0]["releases"][-1]["ocid"] == "ocds-api-02" and pages[1]["releases"][0]["ocid"] == "ocds-api-02"
     assert len(seen) == len(set(seen)), "a release came twice"
     still_public = {key for key in at_start if key[0] != "ocds-api-06"}
     assert still_public <= set(seen), f"skipped: {still_public - set(seen)}"
     assert ("ocds-api-05", "ocds-api-05-2026-01-01") in seen and ("ocds-api-99", "ocds-api-99-2024-01-15") in seen
     assert not any(ocid == "ocds-api-06" for ocid, _ in seen)
-    # the release added to the passed process: the next crawl since the first one started finds it
+    assert ("ocds-api-01", "ocds-api-01-2025-01-01") not in seen  # the crawl had passed it
+    assert {page["count"] for page in pages} == {16}  # as counted on the first page
+    # the next crawl, since (a few minutes before) the first one started, finds it
     since = (datetime.datetime.fromisoformat(started.replace("Z", "+00:00")) - datetime.timedelta(minutes=5))
     changed, _ = crawl(app, "/api/ocds/releases?modified_since=" + since.strftime("%Y-%m-%dT%H:%M:%SZ"))
     assert ("ocds-api-01", "ocds-api-01-2025-01-01") in changed
