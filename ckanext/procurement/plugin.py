@@ -37,7 +37,8 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IActions
 
     def get_actions(self):
-        return dict(action.get_actions(), **source_config.get_chained_actions())
+        return dict(action.get_actions(), **source_config.get_chained_actions(),
+                    bulk_update_public=published.bulk_update_public)
 
     # IAuthFunctions
 

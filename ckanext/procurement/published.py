@@ -75,6 +75,19 @@ def touch(pkg_dict: dict) -> None:
         {"modified": datetime.datetime.utcnow()}, synchronize_session=False)
 
 
+@tk.chained_action
+def bulk_update_public(up_func, context, data_dict):
+    """An organization's bulk "Make public" writes the datasets without the package actions (no
+    after_dataset_update): the records of the processes it publishes count as modified too."""
+    result = up_func(context, data_dict)
+    ids = list(data_dict.get("datasets") or [])
+    if ids:
+        model.Session.query(ProcurementRecord).filter(ProcurementRecord.package_id.in_(ids)).update(
+            {"modified": datetime.datetime.utcnow()}, synchronize_session=False)
+        model.Session.commit()
+    return result
+
+
 def publication(uri: str, organization: Optional[dict] = None, license_id: Optional[str] = None,
                 publication_policy: Optional[str] = None) -> packages.Publication:
     """Package metadata for what `organization` publishes (None: the whole portal).

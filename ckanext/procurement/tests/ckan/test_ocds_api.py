@@ -261,6 +261,16 @@ def test_published_after_review_counts_as_modified(app, portal, sysadmin):
     assert {r["ocid"] for r in page["releases"]} == {"ocds-api-private"}
 
 
+def test_made_public_in_bulk_counts_as_modified(app, portal, sysadmin):
+    """The organization page's bulk "Make public" (bulk_update_public) too."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    private = helpers.call_action("package_show", id="ocds-api-private")
+    helpers.call_action("bulk_update_public", context={"user": sysadmin["name"]},
+                        datasets=[private["id"]], org_id=portal["organization"]["id"])
+    page = _valid(_get(app, f"/api/ocds/releases?modified_since={now}"))
+    assert {r["ocid"] for r in page["releases"]} == {"ocds-api-private"}
+
+
 def test_the_openapi_description(app, portal):
     from openapi_spec_validator import validate
 
@@ -273,3 +283,25 @@ def test_the_openapi_description(app, portal):
     assert names == {"since", "until", "modified_since", "modified_until", "publisher", "ocid", "limit", "cursor"}
     limit = next(p for p in description["paths"]["/releases"]["get"]["parameters"] if p["name"] == "limit")
     assert limit["schema"]["maximum"] == 1000 and limit["schema"]["default"] == 100
+
+
+def test_the_migration_fills_the_release_dates_of_records_stored_before_it(app, portal):
+    """Records saved by an earlier version (no release_dates) are counted and filtered by date after migration 04."""
+    import sqlalchemy as sa
+    from ckan import model
+    from ckan.cli.db import _run_migrations
+
+    model.Session.commit()
+    model.Session.remove()
+    _run_migrations("procurement", "e5f1a7c3d942", forward=False)  # before 04
+    with model.meta.engine.begin() as connection:
+        columns = [c["name"] for c in sa.inspect(connection).get_columns("procurement_record")]
+    assert "release_dates" not in columns
+    _run_migrations("procurement", "head", forward=True)
+
+    from ckanext.procurement.model import ProcurementRecord
+
+    assert ProcurementRecord.get("ocds-api-02").release_dates == [
+        datetime.datetime(2022, month, 15, 10) for month in (1, 2, 3)]
+    assert _get(app, "/api/ocds/releases")["count"] == 16
+    assert len(_get(app, "/api/ocds/releases?since=2023-01-01&until=2024-01-01")["releases"]) == 5
