@@ -84,45 +84,43 @@ def _keyset(cursor: Optional[Cursor], columns: list[str], params: dict) -> tuple
     return clauses, order
 
 
+def _page(query: Query, params: dict, clauses: list[str], key: list[str], select: str, unnest: str = "") -> list:
+    """Up to `query.limit + 1` rows in key order from the cursor (the extra row says there is
+    more that way), always returned in ascending order."""
+    params["limit"] = query.limit + 1
+    keyset, order = _keyset(query.cursor, key, params)
+    sql = f"""
+        SELECT {select}, p.owner_org
+        FROM procurement_record r
+        JOIN package p ON p.id = r.package_id {unnest}
+        WHERE {' AND '.join(clauses + keyset)}
+        ORDER BY {order}
+        LIMIT :limit"""
+    rows = model.Session.execute(_text(sql), params).fetchall()
+    return rows if query.cursor is None or query.cursor.forward else rows[::-1]
+
+
 def release_rows(query: Query, visible_private_organizations: list[str], publisher_id: Optional[str] = None) -> list:
-    """Up to `query.limit + 1` rows (ocid, release id, tiebreak, release, owner org) in key order
-    from the cursor (the extra row says there is a next page), always in ascending order."""
-    params: dict = {"publisher_id": publisher_id, "limit": query.limit + 1}
+    """Rows (ocid, release_id, tiebreak, release, owner_org) of a page of releases."""
+    params: dict = {"publisher_id": publisher_id}
     clauses = _visible(query, visible_private_organizations, params)
     dated = _release_date_clause(query, params, "r.release_dates[e.position]")
     if dated:
         clauses.append(dated)
-    keyset, order = _keyset(query.cursor, ["r.ocid", RELEASE_ID, TIEBREAK], params)
-    sql = f"""
-        SELECT r.ocid, {RELEASE_ID} AS release_id, {TIEBREAK} AS tiebreak, e.release, p.owner_org
-        FROM procurement_record r
-        JOIN package p ON p.id = r.package_id
-        CROSS JOIN LATERAL jsonb_array_elements(r.releases) WITH ORDINALITY AS e(release, position)
-        WHERE {' AND '.join(clauses + keyset)}
-        ORDER BY {order}
-        LIMIT :limit"""
-    rows = model.Session.execute(_text(sql), params).fetchall()
-    return rows if query.cursor is None or query.cursor.forward else rows[::-1]
+    return _page(query, params, clauses, ["r.ocid", RELEASE_ID, TIEBREAK],
+                 select=f"r.ocid, {RELEASE_ID} AS release_id, {TIEBREAK} AS tiebreak, e.release",
+                 unnest="CROSS JOIN LATERAL jsonb_array_elements(r.releases) WITH ORDINALITY AS e(release, position)")
 
 
 def record_rows(query: Query, visible_private_organizations: list[str], publisher_id: Optional[str] = None) -> list:
-    """Up to `query.limit + 1` rows (ocid, releases, compiled release, owner org) in ocid order;
-    with `since`/`until`, the records having a release dated in that range."""
-    params: dict = {"publisher_id": publisher_id, "limit": query.limit + 1}
+    """Rows (ocid, releases, compiled_release, owner_org) of a page of records; with
+    `since`/`until`, the records having a release dated in that range."""
+    params: dict = {"publisher_id": publisher_id}
     clauses = _visible(query, visible_private_organizations, params)
     dated = _release_date_clause(query, params, "d")
     if dated:
         clauses.append(f"EXISTS (SELECT 1 FROM unnest(r.release_dates) AS d WHERE {dated})")
-    keyset, order = _keyset(query.cursor, ["r.ocid"], params)
-    sql = f"""
-        SELECT r.ocid, r.releases, r.compiled_release, p.owner_org
-        FROM procurement_record r
-        JOIN package p ON p.id = r.package_id
-        WHERE {' AND '.join(clauses + keyset)}
-        ORDER BY {order}
-        LIMIT :limit"""
-    rows = model.Session.execute(_text(sql), params).fetchall()
-    return rows if query.cursor is None or query.cursor.forward else rows[::-1]
+    return _page(query, params, clauses, ["r.ocid"], select="r.ocid, r.releases, r.compiled_release")
 
 
 def count_releases(query: Query, visible_private_organizations: list[str], publisher_id: Optional[str] = None) -> int:
