@@ -80,7 +80,7 @@ def _format(value) -> str:
 def limits() -> tuple[int, int]:
     """(default, maximum) items per page, from the site's settings."""
     maximum = max(1, tk.config.get("ckanext.procurement.api.max_page_size"))
-    return min(tk.config.get("ckanext.procurement.api.page_size"), maximum), maximum
+    return max(1, min(tk.config.get("ckanext.procurement.api.page_size"), maximum)), maximum
 
 
 def parse(args: Mapping[str, str], key_shape: tuple[type, ...], allowed: tuple[str, ...] = FILTERS + PAGING) -> Query:
@@ -131,8 +131,8 @@ def _date(name: str, raw: str) -> datetime.datetime:
             name=name, value=raw[:50]))
     try:
         return parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first representable UTC time
-        return datetime.datetime.min
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 (or 9999-12-31T23:00:00-05:00) is out of Python's range in UTC
+        return datetime.datetime.min if parsed.year == 1 else datetime.datetime.max
 
 
 def _text(name: str, raw: str) -> str:

@@ -170,6 +170,9 @@ def test_release_date_and_publisher_filters(app, portal):
     assert [r["id"] for r in one["releases"]] == ["ocds-api-02-2022-02-15", "ocds-api-02-2022-03-15"]
     records = _valid(_get(app, "/api/ocds/records?since=2025-01-01"), RECORD_VALIDATOR)
     assert [r["ocid"] for r in records["records"]] == ["ocds-api-05", "ocds-api-06"] and records["count"] == 2
+    # the ends of the calendar, in a time zone that takes them past Python's range in UTC: no 500
+    everything = _get(app, "/api/ocds/releases?since=0001-01-01T00:00:00%2B01:00&until=9999-12-31T23:00:00-05:00")
+    assert everything["count"] == 16
 
 
 def test_records_and_one_record(app, portal, sysadmin):
