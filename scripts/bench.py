@@ -9,7 +9,9 @@ the same machine, just before or after:
   first harvest;
 - gather's peak memory on a 100,000-process feed (a separate process, so the
   figure is the gather's own);
-- rendering a process page with 100 releases vs CKAN's own page of a plain dataset.
+- rendering a process page with 100 releases vs CKAN's own page of a plain dataset;
+- crawling the OCDS API (/api/ocds/releases, 100 releases a page) at N processes,
+  at the start and deep in the crawl, vs a plain SELECT of the same records.
 
 Usage: .venv/bin/python scripts/bench.py [--sizes 2000,10000] [--gather-processes 100000] [--out bench-results/latest.json]
 The database (ckan_bench) and site id are the benchmark's own: the test suite's data is never touched.
@@ -178,6 +180,110 @@ def bench_page(app) -> dict:
             "ratio": process_ms / plain_ms}
 
 
+BENCH_RELEASE = {
+    "ocid": "", "id": "", "date": "", "tag": ["tender"], "initiationType": "tender", "language": "en",
+    "buyer": {"id": "dept-parks", "name": "Department of Parks and Recreation"},
+    "parties": [{"id": "dept-parks", "name": "Department of Parks and Recreation", "roles": ["buyer"],
+                 "address": {"streetAddress": "121 Main Street", "locality": "Springfield", "postalCode": "62701"}}],
+    "tender": {"id": "t1", "title": "Playground resurfacing at six parks", "status": "active",
+               "description": "Removal of worn surfaces and installation of poured-in-place rubber surfacing. " * 3,
+               "procurementMethod": "open", "mainProcurementCategory": "works",
+               "value": {"amount": 250000, "currency": "USD"},
+               "items": [{"id": str(n), "description": f"Surfacing lot {n}", "quantity": 1} for n in range(5)]},
+}
+
+
+def _fill_api_processes(n: int, org_id: str, releases_each: int = 3) -> None:
+    """N public processes of `releases_each` releases, written straight to the tables (the API reads
+    only them): what 100,000 harvested processes look like to the API, in seconds instead of hours."""
+    import ckan.model as model
+    import sqlalchemy as sa
+
+    releases = ", ".join(
+        f"jsonb_set(jsonb_set(jsonb_set(CAST(:template AS jsonb), '{{ocid}}', to_jsonb(o.ocid)), "
+        f"'{{id}}', to_jsonb(o.ocid || '-{k}')), '{{date}}', to_jsonb(to_char(o.day + {k * 30}, 'YYYY-MM-DD') || 'T10:00:00Z'))"
+        for k in range(releases_each))
+    dates = ", ".join(f"CAST(o.day + {k * 30} AS timestamp) + interval '10 hours'" for k in range(releases_each))
+    model.Session.execute(sa.text("""
+        INSERT INTO package (id, name, title, type, state, private, owner_org, metadata_created, metadata_modified)
+        SELECT 'bench-' || i, 'bench-' || i, 'Process ' || i, 'contracting-process', 'active', false, :org, now(), now()
+        FROM generate_series(1, :n) AS i"""), {"org": org_id, "n": n})
+    model.Session.execute(sa.text(f"""
+        INSERT INTO procurement_record (ocid, package_id, releases, compiled_release, releases_hash, withheld,
+                                        modified, release_dates)
+        SELECT o.ocid, 'bench-' || o.i, jsonb_build_array({releases}), CAST(:template AS jsonb), md5(o.ocid), '[]',
+               now() - o.i * interval '1 second', ARRAY[{dates}]
+        FROM (SELECT i, 'ocds-bench-' || lpad(i::text, 7, '0') AS ocid, DATE '2015-01-01' + (i % 3000) AS day
+              FROM generate_series(1, :n) AS i) AS o"""), {"template": json.dumps(BENCH_RELEASE), "n": n})
+    model.Session.commit()
+    # as autovacuum leaves a portal between harvests: statistics fresh, the visibility map set
+    # (which lets the count read its index alone)
+    with model.Session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("VACUUM ANALYZE package"))
+        connection.execute(sa.text("VACUUM ANALYZE procurement_record"))
+
+
+def bench_api(app, n: int, pages: int = 30) -> dict:
+    """Median and slowest time of a page of the OCDS API (100 releases), from the first page and
+    from deep in the crawl, vs a plain SELECT of the same records in the same process."""
+    import ckan.model as model
+    import sqlalchemy as sa
+    from werkzeug.test import Client
+
+    from ckanext.procurement.api.params import Cursor
+
+    with app._wsgi_app.test_request_context():
+        reset()
+        _, org = setup_portal()
+        _fill_api_processes(n, org["id"])
+    client = Client(app)
+
+    def crawl(url: str) -> tuple[list[float], list[list[str]]]:
+        times, ocids = [], []
+        for _ in range(pages):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200, (url, response.status_code)
+            page = response.get_json()
+            ocids.append(sorted({r["ocid"] for r in page["releases"]}))
+            if "next" not in page.get("links", {}):
+                break
+            url = "/" + page["links"]["next"].split("://", 1)[1].split("/", 1)[1]
+        return times, ocids
+
+    def plain(ocid_pages: list[list[str]]) -> list[float]:
+        """The floor: the same records' releases read with one indexed SELECT each page."""
+        times = []
+        with app._wsgi_app.test_request_context():
+            for ocids in ocid_pages:
+                started = time.perf_counter()
+                model.Session.execute(sa.text(
+                    "SELECT ocid, releases FROM procurement_record WHERE ocid >= :first ORDER BY ocid LIMIT :n"),
+                    {"first": ocids[0], "n": len(ocids)}).fetchall()
+                times.append(time.perf_counter() - started)
+                model.Session.remove()
+        return times
+
+    client.get("/api/ocds/releases?limit=100")  # warm up
+    # as a crawl 90% through would hold it (the count was taken on its first page)
+    deep = Cursor(("ocds-bench-" + str(n * 9 // 10).zfill(7), "", 0), count=n * 3).encode()
+    recent = (datetime.datetime.utcnow() - datetime.timedelta(seconds=n // 50)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result = {"processes": n, "pages": pages}
+    for name, url in (("start", "/api/ocds/releases?limit=100"),
+                      ("deep", f"/api/ocds/releases?limit=100&cursor={deep}"),
+                      ("modified_since", f"/api/ocds/releases?limit=100&modified_since={recent}")):
+        api_times, ocid_pages = crawl(url)
+        floor = plain(ocid_pages)
+        if name != "deep":  # a crawl's first page counts what the crawl holds; later pages carry the count
+            result[name + "_first_page_ms"] = api_times.pop(0) * 1000
+            floor.pop(0)
+        result[name] = {"median_ms": statistics.median(api_times) * 1000, "max_ms": max(api_times) * 1000,
+                        "plain_select_median_ms": statistics.median(floor) * 1000,
+                        "ratio": statistics.median(api_times) / statistics.median(floor)}
+    return result
+
+
 def bench_gather_memory(processes: int) -> dict:
     """Runs gather alone in a child process against a demo system in another, and reads its peak RSS."""
     demo = subprocess.Popen([sys.executable, "-m", "ckanext.procurement.demo", "--port", "0", "--processes", str(processes)],
@@ -220,6 +326,8 @@ def main() -> int:
     parser.add_argument("--sizes", default="2000,10000")
     parser.add_argument("--gather-processes", type=int, default=100_000)
     parser.add_argument("--out", default=str(ROOT / "bench-results" / "latest.json"))
+    parser.add_argument("--api-processes", type=int, default=100_000)
+    parser.add_argument("--only", choices=["api"], help="run just this benchmark")
     parser.add_argument("--gather-only")
     args = parser.parse_args()
     if args.gather_only:
@@ -234,6 +342,12 @@ def main() -> int:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(results, indent=2))
 
+    if args.api_processes:
+        results["api"] = bench_api(app, args.api_processes)
+        save()
+        if args.only == "api":
+            print(report(results))
+            return 0
     results["page"] = bench_page(app)
     save()
     if args.gather_processes:
@@ -262,6 +376,21 @@ def report(results: dict) -> str:
                      f"{h['first_vs_floor']:.2f}x the package_create floor ({h['floor_records_per_second']:.1f}/s) | ≤ 1.3x |")
         lines.append(f"| re-harvest, nothing changed, {n:,} | {h['unchanged_speedup']:.1f}x faster than the first | ≥ 10x |")
         lines.append(f"| re-harvest, 5% changed ({h['changed_count']:,}), {n:,} | {h['changed_speedup']:.1f}x faster than the first | |")
+    if "api" in results:
+        api = results["api"]
+        for name in ("start", "modified_since"):
+            label = "first page of a whole crawl" if name == "start" else "first page of a `modified_since` crawl (2%)"
+            lines.append(f"| OCDS API, {label} (counts), {api['processes']:,} processes | "
+                         f"{api[name + '_first_page_ms']:.0f} ms | < 200 ms |")
+        for name, label in (("start", "pages after the first"), ("deep", "90% into the crawl"),
+                            ("modified_since", "a `modified_since` crawl (2% changed)")):
+            figures = api[name]
+            lines.append(f"| OCDS API page (100 releases), {api['processes']:,} processes, {label} | "
+                         f"median {figures['median_ms']:.0f} ms, slowest {figures['max_ms']:.0f} ms "
+                         f"({figures['ratio']:.1f}x a plain SELECT of the same records, "
+                         f"{figures['plain_select_median_ms']:.1f} ms) | < 200 ms |")
+    if "page" not in results:
+        return "\n".join(lines)
     page = results["page"]
     lines.append(f"| process page, {page['releases']} releases | {page['process_page_ms']:.0f} ms "
                  f"({page['ratio']:.2f}x CKAN's plain dataset page, {page['plain_dataset_page_ms']:.0f} ms) | well under 1 s |")

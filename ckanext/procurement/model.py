@@ -9,14 +9,19 @@ from __future__ import annotations
 import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 import ckan.plugins.toolkit as tk
 from ckan.model import meta
 
+from ckanext.procurement.ocds.dates import parse_date
+
 
 class ProcurementRecord(tk.BaseModel):
     __tablename__ = "procurement_record"
+    # the OCDS API counts from this index alone (migration 04)
+    __table_args__ = (sa.Index("ix_procurement_record_package_dates", "package_id",
+                               postgresql_include=["release_dates", "modified"]),)
 
     ocid = sa.Column(sa.UnicodeText, primary_key=True)
     package_id = sa.Column(sa.UnicodeText, nullable=False, index=True)
@@ -25,7 +30,10 @@ class ProcurementRecord(tk.BaseModel):
     releases_hash = sa.Column(sa.UnicodeText, nullable=False)
     withheld = sa.Column(JSONB, nullable=False, default=list)
     harvest_source_id = sa.Column(sa.UnicodeText, nullable=True, index=True)
-    modified = sa.Column(sa.DateTime, nullable=False, default=datetime.datetime.utcnow)
+    modified = sa.Column(sa.DateTime, nullable=False, default=datetime.datetime.utcnow, index=True)
+    # each release's date (UTC, None when it has none or an invalid one), in the order of
+    # `releases`: what the OCDS API filters and counts by without reading the releases
+    release_dates = sa.Column(ARRAY(sa.DateTime), nullable=False, default=list)
 
     @classmethod
     def get(cls, ocid: str) -> "ProcurementRecord | None":
@@ -46,6 +54,15 @@ class ProcurementRecord(tk.BaseModel):
             .filter(cls.harvest_source_id == source_id)
         )
         return {ocid: (digest, state or "purged", package_id) for ocid, digest, state, package_id in rows}
+
+
+def release_dates(releases: list[dict]) -> list[datetime.datetime | None]:
+    """The date of each release as naive UTC (as `modified` is stored), None for an undated one."""
+    dates = []
+    for release in releases:
+        parsed = parse_date(release.get("date") if isinstance(release, dict) else None)
+        dates.append(parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None) if parsed else None)
+    return dates
 
 
 _UNBOUND = "procurement_unbound_secrets"  # Session.info key: secrets stored in this session, not bound yet

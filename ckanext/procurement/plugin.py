@@ -6,7 +6,8 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.procurement import cli, dcat, harvest_guard, harvest_index, helpers, interfaces, search, views
+from ckanext.procurement import cli, dcat, harvest_guard, harvest_index, helpers, interfaces, published, search, views
+from ckanext.procurement.api import views as ocds_api
 from ckanext.procurement.bulk import triggers as bulk_triggers, views as bulk_views
 from ckanext.procurement.dcat import datajson
 from ckanext.procurement.dataset import DATASET_TYPE
@@ -73,6 +74,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_update(self, context, pkg_dict):
         source_config.bind_secrets(pkg_dict)
+        published.touch(pkg_dict)
         bulk_triggers.after_dataset_change(context, pkg_dict)
 
     def after_dataset_delete(self, context, pkg_dict):
@@ -94,7 +96,8 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IBlueprint
 
     def get_blueprint(self):
-        return views.get_blueprints() + harvest_guard.get_blueprints() + bulk_views.get_blueprints() + [datajson.blueprint]
+        return (views.get_blueprints() + harvest_guard.get_blueprints() + bulk_views.get_blueprints()
+                + ocds_api.get_blueprints() + [datajson.blueprint])
 
     # IClick
 

@@ -66,6 +66,24 @@ def stream(query, batch_size: int = 200) -> Iterator[tuple[ProcurementRecord, st
             model.Session.expunge(record)
 
 
+def touch(pkg_dict: dict) -> None:
+    """A process's dataset changed (published after review, restored, edited): its record
+    counts as modified, so that a crawl with `modified_since` finds its releases."""
+    if pkg_dict.get("type") != DATASET_TYPE or not pkg_dict.get("id"):
+        return
+    model.Session.query(ProcurementRecord).filter(ProcurementRecord.package_id == pkg_dict["id"]).update(
+        {"modified": datetime.datetime.utcnow()}, synchronize_session=False)
+
+
+def touch_datasets(package_ids: list[str]) -> None:
+    """An organization's bulk "Make public" writes the datasets without the package actions (no
+    after_dataset_update): the records of the processes it publishes count as modified too."""
+    if package_ids:
+        model.Session.query(ProcurementRecord).filter(ProcurementRecord.package_id.in_(package_ids)).update(
+            {"modified": datetime.datetime.utcnow()}, synchronize_session=False)
+        model.Session.commit()
+
+
 def publication(uri: str, organization: Optional[dict] = None, license_id: Optional[str] = None,
                 publication_policy: Optional[str] = None) -> packages.Publication:
     """Package metadata for what `organization` publishes (None: the whole portal).

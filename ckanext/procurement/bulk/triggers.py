@@ -16,6 +16,7 @@ from ckan import model
 from ckanext.procurement.bulk import datasets, queue
 from ckanext.procurement.bulk.storage import PORTAL
 from ckanext.procurement.dataset import BULK_DATASET_TYPE, DATASET_TYPE
+from ckanext.procurement import published
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ def _bulk_update(name: str):
     @tk.chained_action
     def chained(next_action, context, data_dict):
         result = next_action(context, data_dict)
+        if name == "bulk_update_public":  # newly public processes count as modified for API crawls
+            published.touch_datasets(list(data_dict.get("datasets") or []))
         organization = data_dict.get("org_id")
         if organization:
             scopes = [organization, PORTAL]

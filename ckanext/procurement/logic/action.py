@@ -17,7 +17,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.procurement import dataset as process_dataset
 from ckanext.procurement import consistency, identity, interfaces, labels, process, quality, settings
 from ckanext.procurement.logic import schema, validators
-from ckanext.procurement.model import ProcurementRecord
+from ckanext.procurement.model import ProcurementRecord, release_dates
 from ckanext.procurement.ocds import compile as ocds_compile
 from ckanext.procurement.ocds import derive, parse
 
@@ -250,6 +250,7 @@ def _stage_record(record, package_id, ocid, releases, compiled, releases_hash, w
     record = record or ProcurementRecord(ocid=ocid)
     record.package_id = package_id
     record.releases = releases
+    record.release_dates = release_dates(releases)
     record.compiled_release = compiled
     record.releases_hash = releases_hash
     record.withheld = withheld
