@@ -145,11 +145,18 @@ def _translate_labels(node) -> None:
             _translate_labels(value)
 
 
+def _offered_in_bulk(organization_id: Optional[str]) -> bool:
+    """Bulk files written for the publisher (or the portal); the OCDS API serves every public process."""
+    from ckanext.procurement.bulk import storage
+
+    return bool((storage.read_manifest(organization_id or storage.PORTAL) or {}).get("files"))
+
+
 def report(organization_id: Optional[str] = None) -> dict:
     """Every figure of an organization (``None``: the portal), translated, with the maturity ladder."""
     accumulator = stored(organization_id or SITE)
     computed = accumulator is not None
-    figures = (accumulator or Accumulator(_now(), VALIDATION_SCHEMA)).report(bulk=None)
+    figures = (accumulator or Accumulator(_now(), VALIDATION_SCHEMA)).report(bulk=_offered_in_bulk(organization_id))
     figures["computed_at"] = figures["computed_at"] if computed else None
     for stage, tally in figures["stages"].items():
         tally["label"] = STAGE_LABELS[stage]

@@ -17,6 +17,8 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib.redis import connect_to_redis
 
+from ckanext.procurement.bulk.storage import PORTAL
+
 log = logging.getLogger(__name__)
 
 PENDING_SECONDS = 6 * 3600  # a job lost with its worker no longer blocks the scope after this
@@ -72,12 +74,15 @@ def run(scope: str) -> None:
         return
     redis.hdel(_key("dirty"), scope)  # a change committed from here on is read below, or asks again
     regenerate.generate(scope)
+    if scope != PORTAL:  # the publication quality figures follow the same changes (the portal's are their sum)
+        from ckanext.procurement import quality
+
+        quality.recompute([scope])
 
 
 def harvest_running(scope: str) -> bool:
     from ckanext.harvest.model import HarvestJob
 
-    from ckanext.procurement.bulk.storage import PORTAL
 
     query = (model.Session.query(HarvestJob.id)
              .join(model.Package, model.Package.id == HarvestJob.source_id)

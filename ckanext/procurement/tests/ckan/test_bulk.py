@@ -152,6 +152,11 @@ def test_after_a_harvest_the_worker_writes_every_file_valid_and_public_only(app,
             response = app.get(resource["url"].replace("http://test.ckan.net", ""))
             assert response.status_code == 200 and len(response.data) == entry["size"]
     assert public_ocids() == set(ocids_by_file(PORTAL)["compiled-releases.jsonl.gz"])
+    # the same job brought the publication quality figures up to date, and they know of the bulk files
+    figures = helpers.call_action("procurement_quality_show", owner_org=organization["id"])
+    assert figures["computed_at"] and figures["processes"] == len(public_ocids(organization["id"]))
+    bulk_rung = [c for rung in figures["maturity"]["rungs"] for c in rung["criteria"] if c["name"] == "bulk_downloads"]
+    assert bulk_rung and all(c["met"] for c in bulk_rung), bulk_rung
 
 
 def test_ocps_validator_finds_no_error_in_a_release_package_offline(harvested, monkeypatch):
