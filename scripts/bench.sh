@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: benchmark figures, as ratios against baselines run in the same process.
+# Arguments go to scripts/bench.py (harvests, pages, gather memory, the OCDS API); then the bulk
+# files are regenerated for PROCUREMENT_BENCH_BULK_PROCESSES processes (default 100,000; 0 skips).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 .venv/bin/ckan -c test.ini db init >/dev/null 2>&1 || true
-exec .venv/bin/python scripts/bench.py "$@"
+.venv/bin/python scripts/bench.py "$@"
+BULK_PROCESSES="${PROCUREMENT_BENCH_BULK_PROCESSES:-100000}"
+if [ "$BULK_PROCESSES" != "0" ]; then
+    .venv/bin/python scripts/bench_bulk.py --processes "$BULK_PROCESSES"
+fi

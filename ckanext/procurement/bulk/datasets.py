@@ -90,7 +90,8 @@ def maintain(scope: str, organization: Optional[dict], manifest: dict, facts: Fa
     data = dict(existing) if existing else _new(scope, organization, facts)
     if data is None:
         return None
-    data["resources"] = _resources(manifest, url_for, (existing or {}).get("resources") or [])
+    resources = (existing or {}).get("resources") or []
+    data["resources"] = _resources(manifest, url_for, resources) + [_api_resource(organization, resources)]
     data.update(_generated(facts, existing))
     action = "package_update" if existing else "package_create"
     return tk.get_action(action)(_context(), data)
@@ -154,6 +155,22 @@ def _resources(manifest: dict, url_for: Callable[[str], str], existing: list[dic
             resource["id"] = ids[url]
         resources.append(resource)
     return resources
+
+
+def _api_resource(organization: Optional[dict], existing: list[dict]) -> dict:
+    """The OCDS API, by its OpenAPI description: the same data, paged, for crawlers and apps."""
+    site_url = tk.config.get("ckan.site_url").rstrip("/")
+    releases = f"{site_url}/api/ocds/releases" + (f"?publisher={organization['name']}" if organization else "")
+    resource = {
+        "url": f"{site_url}/api/ocds/openapi.json",
+        "name": tk._("OCDS API (OpenAPI description)"),
+        "description": tk._("The same processes as release and record packages, paged for crawlers: "
+                            "{releases} (follow links.next); records at /api/ocds/records.").format(releases=releases),
+        "format": "OpenAPI",
+        "mimetype": "application/vnd.oai.openapi+json",
+    }
+    known = next((r["id"] for r in existing if r.get("url") == resource["url"]), None)
+    return dict(resource, id=known) if known else resource
 
 
 def _title(entry: dict, split: bool) -> str:

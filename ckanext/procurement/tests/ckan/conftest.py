@@ -23,3 +23,10 @@ def feed():
     """A stand-in purchasing system on loopback (tests.feed_server)."""
     with FeedServer() as server:
         yield server
+
+
+@pytest.fixture
+def attacker():
+    """A host of an attacker's own, on loopback: what it receives is what leaked."""
+    with FeedServer() as server:
+        yield server

@@ -141,9 +141,12 @@ def test_after_a_harvest_the_worker_writes_every_file_valid_and_public_only(app,
         assert dataset["license_id"] == "cc-by" and dataset["update_frequency"] == "irregular"
         assert dataset["lifecycle_stages"] and dataset["coverage_start_date"] <= dataset["coverage_end_date"]
         manifest = storage.read_manifest(scope)["files"]
-        assert [r["url"].rsplit("/", 1)[1] for r in dataset["resources"]] == [f["name"] for f in manifest]
+        *files, api = dataset["resources"]
+        assert [r["url"].rsplit("/", 1)[1] for r in files] == [f["name"] for f in manifest]
+        assert api["url"].endswith("/api/ocds/openapi.json") and api["format"] == "OpenAPI"
+        assert app.get(api["url"].replace("http://test.ckan.net", "")).json["openapi"].startswith("3.")
         assert {entry["name"] for entry in manifest} >= {"flat-csv.zip", "flat.xlsx", "data-dictionary.csv"}
-        for resource, entry in zip(dataset["resources"], manifest):
+        for resource, entry in zip(files, manifest):
             assert resource["size"] == entry["size"] == (storage.scope_directory(scope) / entry["name"]).stat().st_size
             assert (resource["mimetype"], resource["format"]) in (
                 ("application/gzip", "JSON"), ("application/gzip", "JSONL"), ("application/zip", "ZIP"),

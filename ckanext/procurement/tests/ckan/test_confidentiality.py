@@ -34,12 +34,6 @@ EMAIL_PATH = "parties/contactPoint/email"
 
 
 @pytest.fixture
-def attacker():
-    with FeedServer() as server:
-        yield server
-
-
-@pytest.fixture
 def city(sysadmin):
     """The city's organization, its harvest editor, and an editor of another organization."""
     editor = factories.UserWithToken()

@@ -24,12 +24,6 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
-def attacker():
-    with FeedServer() as server:
-        yield server
-
-
-@pytest.fixture
 def city():
     """The city's organization with its editor, and another organization with a hostile editor."""
     editor, outsider = factories.UserWithToken(), factories.UserWithToken()
