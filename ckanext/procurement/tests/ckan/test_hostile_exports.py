@@ -1,0 +1,252 @@
+"""A hostile tester's pass over the ways data leaves the portal: the OCDS API, bulk files,
+search downloads, DCAT catalogs, /data.json and the publication quality figures.
+
+Two attackers: an anonymous visitor and an editor of another organization (`stranger`).
+The victim organization has a public process, a private one (as pending review is), a
+withdrawn one, and a redacted path. Each test is one attack, through the real services.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import zipfile
+
+import pytest
+
+from ckan import model
+from ckan.tests import factories, helpers
+
+from ckanext.procurement import quality
+from ckanext.procurement.bulk import regenerate
+from ckanext.procurement.bulk.storage import PORTAL
+from ckanext.procurement.model import ProcurementRecord
+from ckanext.procurement.tests.ckan.test_schema import release, save
+
+PUBLIC, PRIVATE, WITHDRAWN = "ocds-hx0001-public", "ocds-hx0001-private", "ocds-hx0001-withdrawn"
+PRIVATE_TITLE, WITHDRAWN_TITLE = "Confidential informant payments", "Withdrawn riot gear"
+
+
+def _process(ocid: str, title: str, amount: int | None = 100, **blocks) -> list[dict]:
+    tender = {"value": {"amount": amount, "currency": "USD"}} if amount is not None else {}
+    return [release(ocid, title=title, tender=tender, **blocks)]
+
+
+@pytest.fixture
+def victim(clean_db, clean_index, sysadmin, organization):
+    """A public, a private and a withdrawn process of `organization`; `stranger` edits another one."""
+    save(sysadmin, organization, _process(PUBLIC, "Road salt"))
+    save(sysadmin, organization, _process(PRIVATE, PRIVATE_TITLE), private=True)
+    withdrawn = save(sysadmin, organization, _process(WITHDRAWN, WITHDRAWN_TITLE))
+    helpers.call_action("package_delete", context={"user": sysadmin["name"]}, id=withdrawn["package"]["id"])
+    stranger = factories.UserWithToken()
+    factories.Organization(users=[{"name": stranger["name"], "capacity": "editor"}])
+    member = factories.UserWithToken()
+    helpers.call_action("organization_member_create", context={"user": sysadmin["name"]},
+                        id=organization["id"], username=member["name"], role="member")
+    return {"organization": organization, "stranger": stranger, "member": member}
+
+
+def _secret_free(text: str) -> None:
+    for secret in (PRIVATE, WITHDRAWN, PRIVATE_TITLE, WITHDRAWN_TITLE):
+        assert secret not in text, secret
+
+
+def _cursor(key, direction="n", count=None) -> str:
+    raw = json.dumps([key, direction, count]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# --- the OCDS API -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", [
+    ["\ud800", "x", 0],  # a lone surrogate: JSON allows it, UTF-8 (and PostgreSQL) does not
+    ["ocds", "\udfff", 0],
+])
+def test_a_tampered_cursor_with_text_utf8_cannot_hold_is_a_400(app, victim, key):
+    response = app.get("/api/ocds/releases", query_string={"cursor": _cursor(key)})
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert response.get_json()["error"]["parameter"] == "cursor"
+
+
+def test_a_tampered_cursor_cannot_reach_what_the_caller_may_not_see(app, victim):
+    """A cursor's key only says where to start, its count is only echoed: neither widens the query."""
+    stranger = {"Authorization": victim["stranger"]["token"]}
+    for key, direction in (([" ", "", 0], "n"), (["\uffff", "\uffff", 10 ** 30], "p"), (["", "", -(10 ** 30)], "n")):
+        for headers in ({}, stranger):
+            response = app.get("/api/ocds/releases", query_string={"cursor": _cursor(key, direction, 7)},
+                               headers=headers)
+            assert response.status_code == 200, response.get_data(as_text=True)[:300]
+            body = response.get_data(as_text=True)
+            _secret_free(body)
+            assert {r["ocid"] for r in response.get_json()["releases"]} <= {PUBLIC}
+    records = app.get("/api/ocds/records", query_string={"cursor": _cursor([PRIVATE[:-1]])})
+    _secret_free(records.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("query", [
+    "limit=-1", "limit=99999999999999999999999", "limit=1e3", "limit=%EF%BC%91",
+    "since=99999-01-01", "since=2024-13-45", "since=%00", "since=0001-01-01T00:00:00%2B01:00",
+    "until=9999-12-31T23:00:00-05:00", "publisher=%00", "publisher=../../etc", "publisher=" + "x" * 600,
+    "ocid=%F0%9F%92%A3", "cursor=%00", "cursor=" + "A" * 5000,
+])
+def test_crafted_api_parameters_are_never_a_500(app, victim, query):
+    for endpoint in ("releases", "records"):
+        response = app.get(f"/api/ocds/{endpoint}?{query}")
+        assert response.status_code in (200, 400, 404), (endpoint, query, response.get_data(as_text=True)[:300])
+        _secret_free(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("ocid", [PRIVATE, WITHDRAWN, "..%2F..%2Fetc%2Fpasswd", "%F0%9F%92%A3"])
+def test_one_record_the_caller_may_not_see_is_a_404_that_tells_nothing(app, victim, ocid):
+    for headers in ({}, {"Authorization": victim["stranger"]["token"]}):
+        response = app.get(f"/api/ocds/records/{ocid}", headers=headers)
+        assert response.status_code == 404
+        for title in (PRIVATE_TITLE, WITHDRAWN_TITLE):
+            assert title not in response.get_data(as_text=True)
+    for query in (f"ocid={PRIVATE}", f"ocid={WITHDRAWN}"):
+        assert app.get(f"/api/ocds/releases?{query}",
+                       headers={"Authorization": victim["stranger"]["token"]}).status_code == 404
+
+
+# --- caching --------------------------------------------------------------------------------------
+
+@pytest.mark.ckan_config("ckan.cache_expires", "3600")
+@pytest.mark.parametrize("path", [
+    "/api/ocds/releases", "/api/ocds/records", f"/api/ocds/records/{PRIVATE}",
+    "/contracting-process/download.csv", "/contracting-process/download.xlsx",
+])
+def test_what_a_member_sees_is_never_publicly_cacheable(app, victim, path):
+    """CKAN marks a signed-in user's rendered pages `Cache-Control: private`, but a view that
+    returns its own response (JSON, a download) got `public, max-age=ckan.cache_expires`: a
+    shared cache (nginx, a CDN) would then serve a member's private processes to anyone."""
+    member = {"Authorization": victim["member"]["token"]}
+    response = app.get(path, headers=member)
+    assert response.status_code == 200 and PRIVATE.encode() in response.get_data() or path.endswith("xlsx")
+    assert not response.cache_control.public and response.cache_control.private, response.headers
+    anonymous = app.get(path.replace(PRIVATE, PUBLIC))
+    assert anonymous.status_code == 200 and anonymous.cache_control.public  # public data stays cacheable
+
+
+# --- search downloads ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("params", [
+    {"state": "draft"}, {"state": "deleted"}, {"capacity": "private"}, {"private": "true"},
+    {"permission_labels": "member-VICTIM"}, {"owner_org": "VICTIM"},
+    {"q": "{!lucene}*:*"}, {"q": f'title:"{PRIVATE_TITLE}"'}, {"q": "*:* OR capacity:private"},
+    {"ext_open": "1", "q": "informant"}, {"sort": "score desc"},
+])
+def test_crafted_search_downloads_never_hold_a_private_or_withdrawn_process(app, victim, params):
+    organization_id = victim["organization"]["id"]
+    query = {key: value.replace("VICTIM", organization_id) for key, value in params.items()}
+    for headers in ({}, {"Authorization": victim["stranger"]["token"]}):
+        for extension in ("csv", "xlsx"):
+            response = app.get(f"/contracting-process/download.{extension}", query_string=query, headers=headers)
+            assert response.status_code in (200, 400), (query, response.get_data(as_text=True)[:300])
+            if extension == "csv":
+                _secret_free(response.get_data().decode("utf-8", "replace"))
+            else:
+                import openpyxl
+                if response.status_code == 200:
+                    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).worksheets[0]
+                    _secret_free(json.dumps([[c.value for c in row] for row in sheet.iter_rows()], default=str))
+
+
+# --- bulk files ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def bulk(victim, tmp_path, ckan_config, monkeypatch):
+    monkeypatch.setitem(ckan_config, "ckanext.procurement.bulk.directory", str(tmp_path / "bulk"))
+    regenerate.generate(victim["organization"]["id"])
+    regenerate.generate(PORTAL)
+    return tmp_path / "bulk"
+
+
+@pytest.mark.parametrize("name", [
+    "manifest.json", "..%2Fmanifest.json", "..%2F..%2F..%2Fetc%2Fpasswd", ".tmp-x", "%00", "compiled-releases.jsonl",
+    "COMPILED-RELEASES.JSONL.GZ", "compiled-releases.jsonl.gz%00.txt", "a" * 300,
+])
+def test_only_published_bulk_files_are_served_whatever_the_name(app, bulk, victim, name):
+    organization = victim["organization"]["name"]
+    for path in (f"/bulk/portal/{name}", f"/bulk/publisher/{organization}/{name}"):
+        assert app.get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize("organization", ["%00", "..", "portal", "nobody", "a" * 300, "%F0%9F%92%A3"])
+def test_a_bad_organization_in_a_bulk_path_is_a_404(app, bulk, organization):
+    assert app.get(f"/bulk/publisher/{organization}/compiled-releases.jsonl.gz").status_code == 404
+
+
+def test_bulk_files_and_their_datasets_hold_only_public_processes(app, bulk, victim):
+    organization = victim["organization"]
+    for scope_path in ("/bulk/portal", f"/bulk/publisher/{organization['name']}"):
+        for name in ("compiled-releases.jsonl.gz", "record-package.json.gz", "flat-csv.zip", "flat.xlsx"):
+            response = app.get(f"{scope_path}/{name}")
+            assert response.status_code == 200, (scope_path, name)
+            data = response.get_data()
+            if name.endswith(".gz"):
+                import gzip
+                data = gzip.decompress(data)
+            if name.endswith(".zip") or name.endswith(".xlsx"):
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    data = b"".join(archive.read(member) for member in archive.namelist())
+            _secret_free(data.decode("utf-8", "replace"))
+            assert PUBLIC.encode() in data
+    bulk_datasets = helpers.call_action("package_search", fq="dataset_type:procurement-dataset")["results"]
+    assert bulk_datasets
+    _secret_free(json.dumps(bulk_datasets))
+
+
+# --- DCAT and /data.json ----------------------------------------------------------------------
+
+@pytest.mark.ckan_config("ckanext.procurement.dcat.include_processes", "true")
+@pytest.mark.parametrize("query", [
+    "", f"q={PRIVATE_TITLE}", "fq=capacity:private", "fq=%2Bstate:deleted", "fq=%2Bstate:*",
+    "q=*:*&fq=private:true", "fq=%2Bpermission_labels:*", "modified_since=2000-01-01",
+])
+def test_no_catalog_query_lists_a_private_or_withdrawn_process(app, victim, query):
+    for headers in ({}, {"Authorization": victim["stranger"]["token"]}):
+        response = app.get(f"/catalog.ttl?{query}", headers=headers)
+        assert response.status_code in (200, 400), (query, response.get_data(as_text=True)[:300])
+        _secret_free(response.get_data(as_text=True))
+    _secret_free(app.get("/data.json").get_data(as_text=True))
+
+
+@pytest.mark.parametrize("ocid", [PRIVATE, WITHDRAWN])
+def test_a_private_or_withdrawn_process_has_no_dcat_document_for_others(app, victim, ocid):
+    record = model.Session.query(ProcurementRecord).filter_by(ocid=ocid).first()
+    package = model.Package.get(record.package_id)
+    for headers in ({}, {"Authorization": victim["stranger"]["token"]}):
+        for ident in (package.name, package.id):
+            for extension in ("ttl", "jsonld", "xml"):
+                response = app.get(f"/dataset/{ident}.{extension}", headers=headers)
+                assert response.status_code in (403, 404), (ident, extension, response.status_code)
+                _secret_free(response.get_data(as_text=True))
+
+
+# --- publication quality ------------------------------------------------------------------------
+
+def test_quality_figures_never_name_a_process_that_is_no_longer_public(app, victim, sysadmin):
+    """The figures are stored by the last recompute; a process made private (sent back for
+    review) or withdrawn since must not stay listed by ocid until the next one."""
+    organization = victim["organization"]
+    save(sysadmin, organization, _process("ocds-hx0001-later-private", "Quietly reviewed", amount=None))
+    later = save(sysadmin, organization, _process("ocds-hx0001-later-withdrawn", "Quietly withdrawn", amount=None))
+    quality.recompute()
+    listed = json.dumps(helpers.call_action("procurement_quality_show", owner_org=organization["id"]))
+    assert "ocds-hx0001-later-private" in listed and "ocds-hx0001-later-withdrawn" in listed  # the examples
+    save(sysadmin, organization, _process("ocds-hx0001-later-private", "Quietly reviewed", amount=None), private=True)
+    helpers.call_action("package_delete", context={"user": sysadmin["name"]}, id=later["package"]["id"])
+    for params in ({"owner_org": organization["id"]}, {}):
+        shown = json.dumps(helpers.call_action("procurement_quality_show", context={"user": ""}, **params))
+        assert "later-private" not in shown and "later-withdrawn" not in shown, params
+    for path in ("/publication-quality", f"/publication-quality/{organization['name']}"):
+        page = app.get(path, headers={"Authorization": victim["stranger"]["token"]}).get_data(as_text=True)
+        assert "later-private" not in page and "later-withdrawn" not in page, path
+        _secret_free(page)
+
+
+@pytest.mark.parametrize("owner_org", ["%00", "../x", "<script>", "a" * 300, "%F0%9F%92%A3"])
+def test_a_crafted_quality_page_name_is_a_404_never_a_500(app, victim, owner_org):
+    assert app.get(f"/publication-quality/{owner_org}").status_code == 404
