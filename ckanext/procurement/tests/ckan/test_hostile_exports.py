@@ -154,6 +154,18 @@ def test_crafted_search_downloads_never_hold_a_private_or_withdrawn_process(app,
                     _secret_free(json.dumps([[c.value for c in row] for row in sheet.iter_rows()], default=str))
 
 
+@pytest.mark.parametrize("params", [
+    {"q": "{!join from=owner_org to=owner_org}title:Confidential"},
+    {"q": "title:Road _query_:\"{!join from=owner_org to=owner_org}title:Confidential\""},
+    {"buyer_name": '"} OR {!join from=owner_org to=owner_org}title:Confidential'},
+])
+def test_a_join_cannot_tell_whether_a_private_process_matches(app, victim, params):
+    """A join from the private process to its organization's public ones would answer
+    "does a private process of theirs say Confidential?" by returning the public one."""
+    response = app.get("/contracting-process/download.csv", query_string=params)
+    assert response.status_code == 400 or PUBLIC not in response.get_data(as_text=True), params
+
+
 # --- bulk files ----------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -283,3 +295,14 @@ def test_a_harvested_field_name_cannot_be_a_formula_in_the_flattened_tables(app,
             assert not any(cell.startswith(("=", "+", "-", "@")) and "HYPERLINK" in cell for cell in cells), name
     dictionary = app.get("/bulk/portal/data-dictionary.csv").get_data().decode("utf-8-sig")
     assert not any(cell.startswith("=") for row in csv.reader(io.StringIO(dictionary)) for cell in row)
+
+
+@pytest.mark.parametrize("query", [
+    "page=0", "page=-1", "page=abc", "page=99999999999999999999", "page=2147483647",
+    "modified_since=99999999999999999999", "modified_since=%00", "modified_since=2024-13-45",
+    "q=%00", "fq=%00", "q=" + "(" * 200,
+])
+def test_crafted_catalog_parameters_are_never_a_500(app, victim, query):
+    for extension in ("ttl", "jsonld"):
+        response = app.get(f"/catalog.{extension}?{query}")
+        assert response.status_code in (200, 400, 404, 409), (query, response.get_data(as_text=True)[:300])
