@@ -306,3 +306,48 @@ def test_crafted_catalog_parameters_are_never_a_500(app, victim, query):
     for extension in ("ttl", "jsonld"):
         response = app.get(f"/catalog.{extension}?{query}")
         assert response.status_code in (200, 400, 404, 409), (query, response.get_data(as_text=True)[:300])
+
+
+WITHHELD = {"amount": 987654321, "supplier": "Shell Company Zeta", "email": "informant@withheld.example"}
+
+
+@pytest.mark.ckan_config("ckanext.procurement.dcat.include_processes", "true")
+def test_a_redacted_value_reaches_no_export(app, victim, sysadmin, tmp_path, ckan_config, monkeypatch):
+    monkeypatch.setitem(ckan_config, "ckanext.procurement.bulk.directory", str(tmp_path / "bulk"))
+    ocid = "ocds-hx0001-redacted"
+    supplier = {"id": "s-1", "name": WITHHELD["supplier"]}
+    redacted = _process(ocid, "Redacted", amount=WITHHELD["amount"], awards=[
+        {"id": "a-1", "status": "active", "suppliers": [supplier], "value": {"amount": 5, "currency": "USD"}}],
+        parties=[dict(supplier, roles=["supplier"], contactPoint={"email": WITHHELD["email"]})])
+    saved = save(sysadmin, victim["organization"], redacted,
+                 redact_paths=["tender/value", "awards/suppliers/name", "parties/name", "parties/contactPoint/email"])
+    regenerate.generate(PORTAL)
+    quality.recompute()
+    name = saved["package"]["name"]
+    for path in (
+        "/api/ocds/releases", "/api/ocds/records", f"/api/ocds/records/{ocid}",
+        "/contracting-process/download.csv", f"/dataset/{name}.ttl", f"/dataset/{name}.jsonld",
+        "/catalog.ttl", "/data.json", "/publication-quality", "/bulk/portal/compiled-releases.jsonl.gz",
+        "/bulk/portal/record-package.json.gz", "/bulk/portal/flat-csv.zip", "/bulk/portal/flat.xlsx",
+        "/contracting-process/download.xlsx",
+    ):
+        response = app.get(path)  # read whole before the next (streamed answers hold their request)
+        assert response.status_code == 200, path
+        data = response.get_data()
+        if path.endswith(".gz"):
+            import gzip
+            data = gzip.decompress(data)
+        if path.endswith((".zip", ".xlsx")):
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                data = b"".join(archive.read(member) for member in archive.namelist())
+        text = data.decode("utf-8", "replace")
+        assert ocid in text or "quality" in path or path.endswith("data.json") or path == "/catalog.ttl", path
+        for value in WITHHELD.values():
+            assert str(value) not in text, (path, value)
+
+
+@pytest.mark.parametrize("owner_org", [["x"], {"a": 1}, 1e308, True, "", "x\u0000"])
+def test_a_crafted_quality_request_is_named_never_a_500(app, victim, owner_org):
+    response = app.post("/api/3/action/procurement_quality_show", json={"owner_org": owner_org})
+    assert response.status_code in (200, 400, 404, 409), (owner_org, response.get_data(as_text=True)[:300])
+    assert response.get_json()["success"] is (response.status_code == 200)
