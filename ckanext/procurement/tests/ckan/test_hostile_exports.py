@@ -351,3 +351,46 @@ def test_a_crafted_quality_request_is_named_never_a_500(app, victim, owner_org):
     response = app.post("/api/3/action/procurement_quality_show", json={"owner_org": owner_org})
     assert response.status_code in (200, 400, 404, 409), (owner_org, response.get_data(as_text=True)[:300])
     assert response.get_json()["success"] is (response.status_code == 200)
+
+
+@pytest.mark.parametrize("tender_extra", [
+    '{"a/b": "slash", "a": {"b": "nested"}}',  # two fields flatten to one column name
+    '{"value": {"amount": 1e400, "currency": "USD"}}',  # JSON's number without a float
+    '{"x": "' + "y" * 40000 + '"}',  # more than a spreadsheet cell holds
+    '{"\\u0000": "nul", "": "empty"}',  # field names a table column can hardly have
+])
+def test_a_hostile_editors_process_cannot_stop_the_portals_bulk_files(app, victim, tmp_path, ckan_config,
+                                                                       monkeypatch, tender_extra):
+    """The portal's files hold every publisher's processes: whatever an editor of another
+    organization publishes in theirs, the regeneration still writes everyone's."""
+    monkeypatch.setitem(ckan_config, "ckanext.procurement.bulk.directory", str(tmp_path / "bulk"))
+    stranger = victim["stranger"]
+    organization = helpers.call_action("organization_list_for_user", context={"user": stranger["name"]},
+                                       permission="create_dataset")[0]
+    body = json.dumps({"owner_org": organization["id"],
+                       "releases": _process("ocds-hx0002-hostile", "Hostile")}).replace(
+        '"title": "Hostile"', '"title": "Hostile", "hostile": ' + tender_extra)
+    response = app.post("/api/3/action/procurement_process_save", data=body,
+                        headers={"Authorization": stranger["token"], "Content-Type": "application/json"})
+    assert response.status_code in (200, 400, 409), response.get_data(as_text=True)[:300]
+    regenerate.generate(PORTAL)
+    compiled = app.get("/bulk/portal/compiled-releases.jsonl.gz")
+    import gzip
+    assert PUBLIC.encode() in gzip.decompress(compiled.get_data())
+    assert app.get("/bulk/portal/flat.xlsx").status_code == 200
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "NaN", "Infinity"])
+def test_a_number_json_cannot_carry_is_refused_naming_its_path(app, victim, number):
+    """Python's JSON parser reads 1e400 as infinity (and NaN, Infinity as such); PostgreSQL's JSONB
+    refuses them: the save was a 500. It is a 409 naming where the number is, and nothing is stored."""
+    stranger = victim["stranger"]
+    organization = helpers.call_action("organization_list_for_user", context={"user": stranger["name"]},
+                                       permission="create_dataset")[0]
+    body = json.dumps({"owner_org": organization["id"], "releases": _process("ocds-hx0002-number", "Number")})
+    body = body.replace('"title": "Number"', f'"title": "Number", "extra": {{"amount": {number}}}')
+    response = app.post("/api/3/action/procurement_process_save", data=body,
+                        headers={"Authorization": stranger["token"], "Content-Type": "application/json"})
+    assert response.status_code == 409, response.get_data(as_text=True)[:300]
+    assert "tender/extra/amount" in response.get_data(as_text=True)
+    assert model.Session.query(ProcurementRecord).filter_by(ocid="ocds-hx0002-number").first() is None
