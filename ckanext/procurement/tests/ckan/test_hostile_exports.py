@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import csv
+import gzip
 import io
 import json
 import zipfile
 
+import openpyxl
 import pytest
 
 from ckan import model
@@ -148,7 +150,6 @@ def test_crafted_search_downloads_never_hold_a_private_or_withdrawn_process(app,
             if extension == "csv":
                 _secret_free(response.get_data().decode("utf-8", "replace"))
             else:
-                import openpyxl
                 if response.status_code == 200:
                     sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).worksheets[0]
                     _secret_free(json.dumps([[c.value for c in row] for row in sheet.iter_rows()], default=str))
@@ -199,7 +200,6 @@ def test_bulk_files_and_their_datasets_hold_only_public_processes(app, bulk, vic
             assert response.status_code == 200, (scope_path, name)
             data = response.get_data()
             if name.endswith(".gz"):
-                import gzip
                 data = gzip.decompress(data)
             if name.endswith(".zip") or name.endswith(".xlsx"):
                 with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -335,7 +335,6 @@ def test_a_redacted_value_reaches_no_export(app, victim, sysadmin, tmp_path, cka
         assert response.status_code == 200, path
         data = response.get_data()
         if path.endswith(".gz"):
-            import gzip
             data = gzip.decompress(data)
         if path.endswith((".zip", ".xlsx")):
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -375,7 +374,6 @@ def test_a_hostile_editors_process_cannot_stop_the_portals_bulk_files(app, victi
     assert response.status_code in (200, 400, 409), response.get_data(as_text=True)[:300]
     regenerate.generate(PORTAL)
     compiled = app.get("/bulk/portal/compiled-releases.jsonl.gz")
-    import gzip
     assert PUBLIC.encode() in gzip.decompress(compiled.get_data())
     assert app.get("/bulk/portal/flat.xlsx").status_code == 200
 
