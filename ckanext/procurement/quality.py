@@ -161,6 +161,7 @@ def report(organization_id: Optional[str] = None) -> dict:
     for stage, tally in figures["stages"].items():
         tally["label"] = STAGE_LABELS[stage]
     _translate_labels(figures)
+    _drop_examples_no_longer_public(figures)
     for step in figures["maturity"]["next_steps"]:
         message = step["message"]  # marked in the OCDS package, translated here
         step["text"] = tk._(message).format(**step["params"])
@@ -180,6 +181,38 @@ def _example_ocids(node, found: set) -> set:
         for value in node:
             _example_ocids(value, found)
     return found
+
+
+def _public_ocids(ocids: set) -> set:
+    from ckanext.procurement.model import ProcurementRecord
+
+    if not ocids:
+        return set()
+    query = published.records().filter(ProcurementRecord.ocid.in_(ocids)).with_entities(ProcurementRecord.ocid)
+    return {ocid for (ocid,) in query}
+
+
+def _drop_examples_no_longer_public(figures: dict) -> None:
+    """The examples are the ocids listed by the last recompute: a process made private (back to
+    review) or withdrawn since is left out, never named to the public until the next one."""
+    public = _public_ocids(_example_ocids(figures, set()))
+
+    def prune(node) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "examples" and isinstance(value, list):
+                    value[:] = [ocid for ocid in value if ocid in public]
+                elif key == "examples" and isinstance(value, dict):  # a check's {"failed": [...], "unreadable": [...]}
+                    for listed in value.values():
+                        if isinstance(listed, list):
+                            listed[:] = [ocid for ocid in listed if ocid in public]
+                else:
+                    prune(value)
+        elif isinstance(node, list):
+            for value in node:
+                prune(value)
+
+    prune(figures)
 
 
 def process_names(figures: dict) -> dict[str, str]:

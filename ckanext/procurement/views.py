@@ -199,6 +199,17 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 @procurement.before_app_request
+def never_share_a_signed_in_response():
+    """What a signed-in user gets may hold their organizations' private processes. CKAN marks
+    a rendered page `Cache-Control: private` for them, but a view returning its own response
+    (the OCDS API, downloads, DCAT documents) would be `public, max-age=ckan.cache_expires`,
+    which lets a shared cache keep a member's answer (sent with an API token) for anyone."""
+    user = tk.current_user
+    if user and user.is_authenticated:
+        tk.request.environ["__no_cache__"] = True
+
+
+@procurement.before_app_request
 def refuse_too_deep_json():
     """CKAN parses an action's JSON body with Python's json module, which recurses and
     fails (RecursionError, a 500) about a thousand levels deep: a body nested deeper

@@ -150,9 +150,18 @@ def _cursor(raw: str, key_shape: tuple[type, ...]) -> Cursor:
         if direction not in ("n", "p") or len(key) != len(key_shape) or not all(
                 isinstance(part, kind) and not isinstance(part, bool) for part, kind in zip(key, key_shape)):
             raise ValueError(raw)
-        if any(isinstance(part, str) and "\x00" in part for part in key):
-            raise ValueError(raw)
+        for part in key:  # text PostgreSQL can't hold: a NUL, or a lone surrogate JSON allows ("\\ud800")
+            if isinstance(part, str) and ("\x00" in part or not _utf8(part)):
+                raise ValueError(raw)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise ParameterError("cursor", tk._(
             "'cursor' is not one this API made: start again from the first page, or follow links.next"))
     return Cursor(tuple(key), forward=direction == "n", count=count)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -105,9 +105,10 @@ def neutralise(value: str) -> str:
 def _inline(value: Any) -> Any:
     """A value for one cell tree: objects stay objects (flatterer makes them columns),
     lists of plain values stay lists (joined with commas), lists of objects become JSON;
-    text that a spreadsheet would run as a formula is neutralised."""
+    text that a spreadsheet would run as a formula is neutralised, field names too (an
+    extension's field name is a column header, a cell like any other)."""
     if isinstance(value, dict):
-        return {key: _inline(item) for key, item in value.items()}
+        return {neutralise(key): _inline(item) for key, item in value.items()}
     if isinstance(value, list):
         if all(not isinstance(item, (dict, list)) for item in value):
             return [neutralise(item) if isinstance(item, str) else item for item in value]

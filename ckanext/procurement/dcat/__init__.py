@@ -13,6 +13,8 @@ import contextlib
 import contextvars
 from typing import Any, Iterator
 
+from dateutil.parser import parse as dateutil_parse
+
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
@@ -73,9 +75,30 @@ def limit_catalog_search(search_params: dict[str, Any]) -> dict[str, Any]:
     return search_params
 
 
+# Solr's `start` is a 32-bit integer: a page past it is refused before the search
+MAX_START = 2 ** 31 - 1
+
+
+def _check_catalog_page(data_dict: dict[str, Any]) -> None:
+    """What ckanext-dcat passes on unchecked, refused (409, naming it) instead of a 500: a page
+    whose first row Solr can't address, and a `modified_since` date dateutil overflows on."""
+    per_page = int(tk.config.get("ckanext.dcat.datasets_per_page") or 100)
+    page = str(data_dict.get("page") or "1").strip()
+    if page.isdigit() and int(page) * per_page > MAX_START:
+        raise tk.ValidationError({"page": [tk._("There is no such page")]})
+    modified_since = data_dict.get("modified_since")
+    if modified_since:
+        try:
+            dateutil_parse(str(modified_since))
+        except (ValueError, OverflowError):
+            raise tk.ValidationError({"modified_since": [tk._("Wrong modified date format. Use ISO-8601 format")]})
+
+
 def _chained(name: str, *flags: contextvars.ContextVar[bool]):
     """ckanext-dcat's action `name`, run with `flags` set."""
     def action(up_func, context, data_dict):
+        if name in CATALOG_ACTIONS["dcat"]:
+            _check_catalog_page(data_dict)
         with contextlib.ExitStack() as stack:
             for var in flags:
                 stack.enter_context(_flag(var))

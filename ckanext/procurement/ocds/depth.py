@@ -11,6 +11,7 @@ found the same way (:func:`nul_path`).
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
 import ijson
@@ -63,6 +64,22 @@ def nul_path(value: Any) -> str | None:
                 if "\x00" in str(key):
                     return path
                 stack.append((child, f"{path}/{key}" if path else str(key)))
+        elif isinstance(node, list):
+            stack.extend((child, f"{path}/{index}" if path else str(index)) for index, child in enumerate(node))
+    return None
+
+
+def non_finite_path(value: Any) -> str | None:
+    """The path of the first number JSON can't carry (1e400 parses as infinity; Python's
+    parser also reads NaN), if any (no recursion): PostgreSQL's JSONB refuses it."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, float):
+            if not math.isfinite(node):
+                return path
+        elif isinstance(node, dict):
+            stack.extend((child, f"{path}/{key}" if path else str(key)) for key, child in node.items())
         elif isinstance(node, list):
             stack.extend((child, f"{path}/{index}" if path else str(index)) for index, child in enumerate(node))
     return None

@@ -45,7 +45,7 @@ import ijson
 from ijson.common import ObjectBuilder
 
 from .dates import parse_date
-from .depth import MAX_DEPTH, deeper_than, nul_path
+from .depth import MAX_DEPTH, deeper_than, non_finite_path, nul_path
 from .errors import FeedError
 from .streams import (  # noqa: F401 (FORMATS, detect_format, _Prepended, _read_head: public here too)
     _HEAD_SIZE, FORMATS, GZIP_MAGIC, UTF8_BOM, _classify_keys, _Counting, _first_line_is_complete_value,
@@ -147,6 +147,11 @@ def normalize_release(release: Any, path: str = "", *, package_version: str | No
         # PostgreSQL stores no NUL character, in text or in JSONB: the release can't be kept
         ocid = release.get("ocid") if isinstance(release.get("ocid"), str) and "\x00" not in release["ocid"] else None
         return release, [Problem("error", "the release holds a NUL character (\\u0000); it can't be stored", _join(path, nul), ocid)]
+    non_finite = non_finite_path(release)
+    if non_finite is not None:
+        ocid = release.get("ocid") if isinstance(release.get("ocid"), str) else None
+        return release, [Problem("error", "the release holds a number too large for JSON (or NaN); it can't be stored",
+                                 _join(path, non_finite), ocid)]
 
     out = dict(release)  # shallow copy: we only replace top-level keys, or deep-copy to upgrade
     problems: list[Problem] = []
