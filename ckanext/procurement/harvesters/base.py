@@ -48,6 +48,10 @@ MAX_GATHER_PROBLEMS = 200  # reported one by one; beyond that, counted
 BATCH_CONTENT_BYTES = 4 * 1024 * 1024
 
 
+# procurement_process_save's status -> ckanext-harvest's report status of the object
+REPORT_STATUS = {"created": "added", "updated": "updated", "restored": "updated", "unchanged": "not modified"}
+
+
 class GatherAbort(Exception):
     """The gather can't be completed; nothing of this run is kept."""
 
@@ -322,6 +326,10 @@ class ProcurementHarvester(HarvesterBase):
         for problem in result["problems"]:
             self._save_object_error(f"{problem['severity'].capitalize()}: {ocid}: {problem['message']} (at {problem['path']})",
                                     harvest_object, "Import")
+        # ckanext-harvest commits the object's COMPLETE state and its report status in two saves: set
+        # here, the status goes with the state, so a consumer killed between them leaves no completed
+        # object the job's report doesn't count
+        harvest_object.report_status = REPORT_STATUS.get(result["status"], "updated")
         return "unchanged" if result["status"] == "unchanged" else True
 
     def _index_unavailable(self, harvest_object: HarvestObject) -> bool:
@@ -342,6 +350,7 @@ class ProcurementHarvester(HarvesterBase):
         except tk.ObjectNotFound:
             pass
         tables.unlink(harvest_object, record.package_id)
+        harvest_object.report_status = "deleted"  # with the state, as above
         log.info("Withdrew %s: it is no longer in the source", harvest_object.guid)
         return True
 

@@ -11,10 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from ckan import model
+from ckan.tests import helpers
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 
 from ckanext.procurement.harvesters import tables
-from ckanext.procurement.tests.ckan.harvest_helpers import create_source, run_job
+from ckanext.procurement.tests.ckan.harvest_helpers import create_source, drain, run_job
 from ckanext.procurement.tests.ckan.test_schema import release
 from ckanext.procurement.tests.feed_server import Reply
 
@@ -70,3 +71,25 @@ def test_an_unchanged_process_gets_a_complete_current_object_that_ckanext_harves
     assert [(o.harvest_job_id, o.state, o.current) for o in objects] == [
         (first["id"], tables.COMPLETE, False), (second["id"], tables.COMPLETE, True)]
     assert objects[0].package_id == objects[1].package_id is not None
+
+
+def test_the_report_status_is_committed_with_the_complete_state(clean_db, clean_index, sysadmin, organization, feed, purged_queues):
+    """ckanext-harvest saves an imported object's COMPLETE state, then its report status, in two commits: a
+    consumer killed between them must not leave a completed object that the job's report doesn't count."""
+    from ckanext.harvest import queue
+
+    from ckanext.procurement.harvesters.ocds import OcdsHarvester
+
+    url = feed.route("/feed.json", Reply(json.dumps({"releases": [release("ocds-213czf-t-2", title="Benches")]}).encode()))
+    source = create_source(sysadmin["name"], organization["id"], url)
+    helpers.call_action("harvest_job_create", context={"user": sysadmin["name"]}, source_id=source["id"], run=True)
+    drain(queue.get_gather_consumer(), queue.gather_callback)
+    harvest_object = model.Session.query(HarvestObject).filter(HarvestObject.harvest_source_id == source["id"]).one()
+    harvester = OcdsHarvester()
+    assert harvester.fetch_stage(harvest_object) is True
+    assert harvester.import_stage(harvest_object) is True
+    harvest_object.state = "COMPLETE"
+    harvest_object.save()  # ckanext-harvest's first save after the import; the consumer dies here
+    model.Session.remove()
+    stored = model.Session.get(HarvestObject, harvest_object.id)
+    assert (stored.state, stored.report_status) == ("COMPLETE", "added")
