@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ckan import model
 import ckan.plugins.toolkit as tk
 
+from ckanext.procurement import settings
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.ocds import packages
@@ -69,19 +70,21 @@ def stream(query, batch_size: int = 200) -> Iterator[tuple[ProcurementRecord, st
 def touch(pkg_dict: dict) -> None:
     """A process's dataset changed (published after review, restored, edited): its record
     counts as modified, so that a crawl with `modified_since` finds its releases."""
-    if pkg_dict.get("type") != DATASET_TYPE or not pkg_dict.get("id"):
-        return
-    model.Session.query(ProcurementRecord).filter(ProcurementRecord.package_id == pkg_dict["id"]).update(
-        {"modified": datetime.datetime.utcnow()}, synchronize_session=False)
+    if pkg_dict.get("type") == DATASET_TYPE and pkg_dict.get("id"):
+        _mark_modified([pkg_dict["id"]])
 
 
 def touch_datasets(package_ids: list[str]) -> None:
     """An organization's bulk "Make public" writes the datasets without the package actions (no
     after_dataset_update): the records of the processes it publishes count as modified too."""
     if package_ids:
-        model.Session.query(ProcurementRecord).filter(ProcurementRecord.package_id.in_(package_ids)).update(
-            {"modified": datetime.datetime.utcnow()}, synchronize_session=False)
+        _mark_modified(package_ids)
         model.Session.commit()
+
+
+def _mark_modified(package_ids: list[str]) -> None:
+    model.Session.query(ProcurementRecord).filter(ProcurementRecord.package_id.in_(package_ids)).update(
+        {"modified": datetime.datetime.utcnow()}, synchronize_session=False)
 
 
 def publication(uri: str, organization: Optional[dict] = None, license_id: Optional[str] = None,
@@ -97,7 +100,7 @@ def publication(uri: str, organization: Optional[dict] = None, license_id: Optio
     else:
         name = tk.config.get("ckan.site_title")
         publisher_uri = site_url
-    license = model.Package.get_license_register().get(license_id or tk.config.get("ckanext.procurement.default_license"))
+    license = model.Package.get_license_register().get(license_id or settings.default_license())
     return packages.Publication(
         uri=uri,
         publisher_name=name,
