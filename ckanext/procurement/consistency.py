@@ -9,13 +9,16 @@ is the truth) and leaves records without a dataset alone unless asked.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import time
 
 import ckan.model as model
 from ckan.lib import search
 from ckan.lib.redis import connect_to_redis
 from ckan.lib.search.common import make_connection
+from ckan.logic import NotAuthorized, NotFound as ObjectNotFound, ValidationError
 
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.model import ProcurementRecord
@@ -25,25 +28,63 @@ log = logging.getLogger(__name__)
 SOLR_PAGE = 1000  # ids read from Solr per request
 
 
+# A save notes its dataset here before the package action indexes it, and
+# clears the note once the database has committed: a save killed in between
+# (SIGKILL, power cut) can't clean up, and its note is what the next harvest
+# repairs. A note younger than this may belong to a save still running, whose
+# uncommitted dataset the repair can't see yet.
+IN_FLIGHT_SECONDS = 600
+
+
 def _pending_key() -> str:
     from ckan.plugins.toolkit import config
 
-    return f"{config.get('ckan.site_id')}:procurement:index-pending"
+    # a sorted set: member = dataset id, score = when its save started (0: repair at once)
+    return f"{config.get('ckan.site_id')}:procurement:index-unconfirmed"
 
 
-def remember(package_id: str) -> None:
-    """The index could not follow the database for this dataset (Solr was away, or went away
-    while it took a change the database then lost): note it, so that the next harvest brings
-    the index back. If Redis is away too, `ckan procurement check-index` still finds it."""
+def remember(package_id: str, since: float = 0.0) -> None:
+    """The index may not follow the database for this dataset (Solr was away, or went away
+    while it took a change the database then lost, or the save is under way): note it, so that
+    the next harvest brings the index back. If Redis is away too, `ckan procurement check-index`
+    still finds it."""
     try:
-        connect_to_redis().sadd(_pending_key(), package_id)
+        connect_to_redis().zadd(_pending_key(), {package_id: since})
     except Exception as error:
         log.warning("could not note dataset %s for re-indexing: %s", package_id, error)
 
 
+def _forget(package_id: str) -> None:
+    try:
+        connect_to_redis().zrem(_pending_key(), package_id)
+    except Exception as error:
+        log.warning("could not clear the re-indexing note of dataset %s: %s", package_id, error)
+
+
+@contextlib.contextmanager
+def saving(package_id: str):
+    """Around a package action that indexes before it commits: the index ends up following
+    the database whether the action commits, fails, or its process dies half way."""
+    remember(package_id, since=time.time())
+    try:
+        yield
+    except (ValidationError, ObjectNotFound, NotAuthorized):
+        _forget(package_id)  # refused before anything was written or indexed
+        raise
+    except BaseException:
+        # the commit failed, or seemed to (the database went away, perhaps after committing)
+        if follow_database(package_id):
+            _forget(package_id)
+        else:
+            remember(package_id)
+        raise
+    _forget(package_id)
+
+
 def pending() -> set[str]:
-    """Datasets whose index entry waits for `repair_remembered`."""
-    return {value.decode() if isinstance(value, bytes) else value for value in connect_to_redis().smembers(_pending_key())}
+    """Datasets whose index entry waits for `repair_remembered`, including saves under way."""
+    members = connect_to_redis().zrange(_pending_key(), 0, -1)
+    return {value.decode() if isinstance(value, bytes) else value for value in members}
 
 
 def follow_database(package_id: str) -> bool:
@@ -64,12 +105,13 @@ def follow_database(package_id: str) -> bool:
 
 def repair_remembered() -> int:
     """Bring the index of every remembered dataset back to what is stored; returns how many.
-    One that still can't be read or indexed stays remembered."""
+    One that still can't be read or indexed stays remembered; a save still under way is left to finish."""
     redis = connect_to_redis()
     done = 0
-    for package_id in pending():
+    for member in redis.zrangebyscore(_pending_key(), 0, time.time() - IN_FLIGHT_SECONDS):
+        package_id = member.decode() if isinstance(member, bytes) else member
         if follow_database(package_id):
-            redis.srem(_pending_key(), package_id)
+            redis.zrem(_pending_key(), package_id)
             done += 1
     return done
 

@@ -346,7 +346,8 @@ class ProcurementHarvester(HarvesterBase):
         if record is None:
             return True
         try:
-            tk.get_action("package_delete")(dict(context), {"id": record.package_id})
+            with consistency.saving(record.package_id):  # deleting unindexes before it commits
+                tk.get_action("package_delete")(dict(context), {"id": record.package_id})
         except tk.ObjectNotFound:
             pass
         tables.unlink(harvest_object, record.package_id)

@@ -150,20 +150,16 @@ def procurement_process_save(context, data_dict):
     if package is not None and record is not None and removed - set(record.withheld or []):
         _forget_history(package.id)
     _stage_record(record, fields["id"], ocid, redacted, compiled, prepared.releases_hash, withheld, source_id)
-    try:
-        result = tk.get_action(action)(action_context, fields)
-    except tk.ValidationError:
-        model.Session.rollback()  # never leave a record without its dataset
-        raise
-    except interfaces.HookIndexError as error:
-        model.Session.rollback()  # a site's index hook failed before Solr was asked: nothing is kept
-        raise error.error from error
-    except Exception:
+    # the package action indexes before it commits: the index must follow what the database holds
+    with consistency.saving(fields["id"]):
         try:
-            model.Session.rollback()
-        finally:
-            _index_what_was_kept(fields["id"])
-        raise
+            result = tk.get_action(action)(action_context, fields)
+        except interfaces.HookIndexError as error:
+            model.Session.rollback()  # a site's index hook failed before Solr was asked: nothing is kept
+            raise error.error from error
+        except Exception:
+            model.Session.rollback()  # never leave a record without its dataset
+            raise
     if isinstance(result, str):
         result = {"id": result}
     return {"status": status, "package": result, "problems": [p.as_dict() for p in problems]}
@@ -221,14 +217,6 @@ def _releases_from_hooks(context, data_dict) -> list[dict]:
         raise tk.ValidationError({"releases": errors})
     tk.check_access("procurement_process_save", context, hooked)
     return releases
-
-
-def _index_what_was_kept(package_id: str) -> None:
-    """The package action indexes before it commits: when the commit failed, or seemed to (the
-    database went away, perhaps after committing), the index must follow what the database holds.
-    If the database or Solr is still away, it is noted for the next harvest to do."""
-    if not consistency.follow_database(package_id):
-        consistency.remember(package_id)
 
 
 def _show(context, package_id: str) -> dict[str, Any]:

@@ -4,9 +4,12 @@ command says exactly where and repairs the index without losing data."""
 from __future__ import annotations
 
 import json
+import os
+import time
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
 import ckan.model as model
 from ckan.cli.cli import ckan as ckan_command
@@ -204,3 +207,56 @@ def test_what_an_outage_left_behind_is_repaired_at_the_next_harvest(sysadmin, or
     assert report.agrees, report
     found = helpers.call_action("package_search", fq=f'id:"{changed["id"]}"')["results"]
     assert found[0]["title"] == "Renamed while Solr was away"
+
+
+def test_a_save_killed_between_index_and_commit_is_repaired_by_the_next_harvest(sysadmin, organization, feed, purged_queues):
+    """A save dies (SIGKILL, power cut) after Solr took its new dataset and before PostgreSQL
+    committed it: no code of its own runs, so it noted the dataset before indexing, and the next
+    harvest, once the note is older than any save takes, removes the entry."""
+    ocid = f"ocds-cons01-{uuid.uuid4().hex[:8]}"
+    package_id = str(uuid.uuid4())
+    model.Session.remove()
+    child = os.fork()
+    if child == 0:  # the save, in a process of its own that dies at the commit
+        try:
+            model.meta.engine.dispose(close=False)  # the parent's connections stay the parent's
+            sa.event.listen(model.Session, "before_commit", lambda session: os._exit(0))
+            helpers.call_action("procurement_process_save", context={"user": sysadmin["name"]}, id=package_id,
+                                releases=[_release(ocid, "Grit bins")], owner_org=organization["id"])
+        finally:
+            os._exit(1)  # the commit was never reached
+    assert os.waitpid(child, 0)[1] == 0
+    report = consistency.check()
+    assert report.orphan_index_entries == [package_id], "the save died before Solr took the dataset"
+    assert consistency.pending() == {package_id}
+
+    assert consistency.repair_remembered() == 0  # as far as anyone can tell, it may still be saving
+    consistency.remember(package_id, since=time.time() - consistency.IN_FLIGHT_SECONDS - 1)
+    url = feed.route("/releases.json", Reply(json.dumps({"uri": "x", "publishedDate": "2026-01-01T00:00:00Z",
+                                                         "releases": [_release("ocds-cons01-next", "Next harvest")]}).encode()))
+    run_job(create_source(sysadmin["name"], organization["id"], url)["id"], sysadmin["name"])
+    assert consistency.pending() == set()
+    assert consistency.check().agrees
+
+
+def test_a_save_that_commits_leaves_no_note(sysadmin, organization):
+    (saved,) = _save(sysadmin["name"], organization["id"], 1)
+    assert saved["id"] not in consistency.pending()
+    with pytest.raises(Exception):
+        helpers.call_action("procurement_process_save", context={"user": sysadmin["name"]},
+                            releases=[{"ocid": "not an ocid"}], owner_org=organization["id"])
+    assert consistency.pending() == set()
+
+
+def test_a_note_younger_than_a_save_may_take_is_left_alone(sysadmin, organization):
+    """A save under way has no committed dataset yet: repairing its note would unindex what is
+    about to be committed. Notes older than IN_FLIGHT_SECONDS are of saves that died."""
+    kept, = _save(sysadmin["name"], organization["id"], 1)
+    ghost = _orphan_index_entry(kept)
+    consistency.remember(ghost, since=time.time())
+    assert consistency.repair_remembered() == 0
+    assert consistency.check().orphan_index_entries == [ghost]
+    consistency.remember(ghost, since=time.time() - consistency.IN_FLIGHT_SECONDS - 1)
+    assert consistency.repair_remembered() == 1
+    assert consistency.pending() == set()
+    assert consistency.check().agrees

@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 import pytest
 
 import ckan.model as model
+from ckan.lib.redis import connect_to_redis
 from ckan.plugins.toolkit import config
 from ckan.tests import helpers
 from ckanext.harvest import queue
@@ -202,11 +203,14 @@ def _accounted(stats: dict) -> int:
     return sum(stats.get(key, 0) for key in ("added", "errored", "not modified"))
 
 
-def _assert_whole(expected_ocids: set[str]) -> None:
-    """Every process of the feed has its dataset and record, found by search; index and database agree."""
+def _assert_whole(expected_ocids: set[str], left_for_the_next_harvest: set[str] = frozenset()) -> None:
+    """Every process of the feed has its dataset and record, found by search; index and database
+    agree, but for index entries a dead save left and noted for the next harvest."""
     model.Session.remove()
     report = consistency.check()
-    assert report.agrees, report
+    assert report.datasets_without_record == [] and report.records_without_dataset == [], report
+    assert report.missing_from_index == [], report
+    assert set(report.orphan_index_entries) <= set(left_for_the_next_harvest), report
     found = processes()
     assert {d["ocid"] for d in found["results"]} == expected_ocids
     assert {ocid for (ocid,) in model.Session.query(ProcurementRecord.ocid)} == expected_ocids
@@ -220,7 +224,17 @@ def _assert_nothing_half_saved(left_for_the_next_harvest: set[str] = frozenset()
     assert set(report.orphan_index_entries) <= set(left_for_the_next_harvest), report
 
 
+def _age_index_notes() -> None:
+    """Let `consistency.IN_FLIGHT_SECONDS` pass for the notes of saves that died: the next
+    harvest's gather repairs their index entries."""
+    redis = connect_to_redis()
+    key = consistency._pending_key()
+    for member in redis.zrange(key, 0, -1):
+        redis.zadd(key, {member: 0})
+
+
 def _next_run_completes(source_id: str, consumers: Consumers, expected: set[str]) -> dict:
+    _age_index_notes()
     _start_job(source_id)
     job = _run_until_finished(source_id, consumers)
     assert job["stats"].get("errored", 0) == 0, job["stats"]
@@ -299,12 +313,14 @@ def test_fetch_consumer_killed_mid_import(sysadmin, organization, demo, consumer
     _pause_mid_import(consumers)
     consumers.fetch.kill()  # SIGKILL: no cleanup, its transaction dies with its connection
     consumers.fetch.wait(timeout=30)
-    _assert_nothing_half_saved()
+    # killed after Solr took a new dataset but before the commit, the save left an index entry
+    # the database never had; it noted it before indexing, and the next harvest removes it
+    _assert_nothing_half_saved(left_for_the_next_harvest=consistency.pending())
     job = _run_until_finished(source["id"], consumers)
     # the object it held is put back on the queue and imported: the job ends whole
     assert _accounted(job["stats"]) == len(expected), job["stats"]
     assert job["stats"].get("errored", 0) == 0
-    _assert_whole(expected)
+    _assert_whole(expected, left_for_the_next_harvest=consistency.pending())
     _next_run_completes(source["id"], consumers, expected)
 
 
