@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 STATUS_KEY = "status"
 UNCHANGED, DELETE, CHANGED = "unchanged", "delete", "changed"
+# the job being gathered and the one before it always keep their objects (the last report)
+MIN_JOBS_KEPT = 2
 MAX_GATHER_PROBLEMS = 200  # reported one by one; beyond that, counted
 # harvest objects are written when a batch reaches either bound: the database
 # driver builds each multi-row INSERT in memory, several times the content's size
@@ -156,6 +158,20 @@ class ProcurementHarvester(HarvesterBase):
             if repaired:
                 log.info("Brought the index of %d dataset(s) back to what is stored", repaired)
 
+    @staticmethod
+    def _prune_history(source_id: str) -> None:
+        keep = tk.config.get("ckanext.procurement.harvest.keep_jobs")
+        if not keep:
+            return
+        try:
+            deleted = tables.prune_history(source_id, max(keep, MIN_JOBS_KEPT))
+        except Exception as error:  # a harvest is worth more than its tidying
+            model.Session.rollback()
+            log.warning("could not clear the objects of old harvest jobs: %s", error)
+        else:
+            if deleted:
+                log.info("Cleared %d objects of harvest jobs older than the last %d", deleted, keep)
+
     def gather_stage(self, harvest_job: HarvestJob):
         source = harvest_job.source
         try:
@@ -170,6 +186,7 @@ class ProcurementHarvester(HarvesterBase):
             return None
         config.source_id = source.id  # its secret resolves for this source only
         self._repair_index_left_behind()
+        self._prune_history(source.id)
         since = self.incremental_since(harvest_job, config)
         log.info("Gathering %s (%s listing) from %s", source.title or source.id, f"incremental since {since}" if since else "full", source.url)
 

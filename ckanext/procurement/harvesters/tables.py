@@ -83,3 +83,26 @@ def unlink(harvest_object: HarvestObject, package_id: str) -> None:
     harvest_object.package_id = package_id
     demote_others(harvest_object)
     harvest_object.current = False
+
+
+def prune_history(source_id: str, keep_jobs: int) -> int:
+    """Forget the objects of the source's jobs older than its newest `keep_jobs`: each job adds
+    an object per process (unchanged ones too), so a daily harvest of 100,000 processes would
+    add 36 million rows a year. Current objects stay (they link the datasets to the source),
+    and so do the jobs themselves (a row each, and the full-listing cadence counts them).
+    Returns how many objects were deleted."""
+    from ckanext.harvest.model import HarvestJob, HarvestObjectError
+
+    jobs = model.Session.query(HarvestJob.id, HarvestJob.status).filter(
+        HarvestJob.source_id == source_id).order_by(HarvestJob.created.desc()).all()
+    old = [job_id for job_id, status in jobs[keep_jobs:] if status != "Running"]
+    deleted = 0
+    for start in range(0, len(old), 50):
+        stale = sa.select(OBJECTS.c.id).where(OBJECTS.c.harvest_job_id.in_(old[start:start + 50])).where(
+            OBJECTS.c.current == False)  # noqa: E712
+        errors = HarvestObjectError.__table__
+        model.Session.execute(errors.delete().where(errors.c.harvest_object_id.in_(stale)))
+        model.Session.execute(OBJECT_EXTRAS.delete().where(OBJECT_EXTRAS.c.harvest_object_id.in_(stale)))
+        deleted += model.Session.execute(OBJECTS.delete().where(OBJECTS.c.id.in_(stale))).rowcount
+    model.Session.commit()
+    return deleted

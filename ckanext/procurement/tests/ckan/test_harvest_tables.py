@@ -93,3 +93,44 @@ def test_the_report_status_is_committed_with_the_complete_state(clean_db, clean_
     model.Session.remove()
     stored = model.Session.get(HarvestObject, harvest_object.id)
     assert (stored.state, stored.report_status) == ("COMPLETE", "added")
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
+@pytest.mark.ckan_config("ckanext.procurement.harvest.keep_jobs", 3)
+def test_objects_of_jobs_older_than_the_kept_ones_are_cleared_but_the_current_ones(sysadmin, organization, feed):
+    """Each job adds an object per process, unchanged or not: beyond the last `keep_jobs` jobs
+    only the objects that link datasets to the source stay, and the job rows."""
+    from ckanext.harvest.model import HarvestJob
+
+    stable = release("ocds-213czf-h-1", title="Street lights")
+    feed_route = lambda *releases: feed.route("/feed.json", Reply(json.dumps({"releases": list(releases)}).encode()))  # noqa: E731
+    url = feed_route(stable, release("ocds-213czf-h-2", title="Bridges"))
+    source = create_source(sysadmin["name"], organization["id"], url)
+    jobs = [run_job(source["id"], sysadmin["name"])]
+    feed_route(stable, release("ocds-213czf-h-2", title="Bridges, repainted"))
+    jobs.append(run_job(source["id"], sysadmin["name"]))
+    feed_route(stable)  # h-2 withdrawn
+    jobs.append(run_job(source["id"], sysadmin["name"]))
+    first_objects = {o.id for o in model.Session.query(HarvestObject).filter(HarvestObject.harvest_job_id == jobs[0]["id"])}
+    for _ in range(2):
+        jobs.append(run_job(source["id"], sysadmin["name"]))
+    model.Session.remove()
+
+    def objects_of(job):
+        return model.Session.query(HarvestObject).filter(HarvestObject.harvest_job_id == job["id"]).all()
+
+    # the fifth job's gather cleared the first two jobs' objects: none of them is current any more
+    assert objects_of(jobs[0]) == [] and objects_of(jobs[1]) == []
+    assert model.Session.query(HarvestObjectExtra).filter(HarvestObjectExtra.harvest_object_id.in_(first_objects)).count() == 0
+    assert all(objects_of(job) for job in jobs[2:])
+    # the kept jobs' reports are whole: the third still counts its withdrawal
+    assert helpers.call_action("harvest_job_show", id=jobs[2]["id"])["stats"].get("deleted") == 1
+    assert model.Session.query(HarvestJob).filter(HarvestJob.source_id == source["id"]).count() == 5
+    current = model.Session.query(HarvestObject.guid).filter(
+        HarvestObject.harvest_source_id == source["id"], HarvestObject.current == True).all()  # noqa: E712
+    assert {guid for (guid,) in current} == {"ocds-213czf-h-1"}
+    # the datasets are untouched, and the next harvest still sees the stable process unchanged
+    assert helpers.call_action("package_search", fq="+dataset_type:contracting-process", include_private=True)["count"] == 1
+    sixth = run_job(source["id"], sysadmin["name"])
+    assert sixth["stats"].get(tables.NOT_MODIFIED) == 1 and not sixth["stats"].get("added")
+    assert objects_of(jobs[2]) == []  # one more job, one more cleared
