@@ -105,6 +105,22 @@ def floor_datasets(demo, n: int, org_id: str) -> list[dict]:
     return dicts
 
 
+# what a contracting process costs in the database: its dataset, record, harvest objects, activities
+STORAGE_TABLES = ("package", "package_extra", "resource", "package_tag", "procurement_record", "activity",
+                  "harvest_object", "harvest_object_extra", "harvest_object_error")
+
+
+def database_bytes() -> dict[str, int]:
+    import ckan.model as model
+    import sqlalchemy as sa
+
+    model.Session.remove()
+    with model.meta.engine.connect() as connection:
+        connection.execute(sa.text("ANALYZE"))
+        return {table: connection.execute(sa.text("SELECT pg_total_relation_size(to_regclass(:t))"), {"t": table}).scalar() or 0
+                for table in STORAGE_TABLES}
+
+
 def bench_size(n: int) -> dict:
     import ckan.plugins.toolkit as tk
     from ckanext.procurement.demo.server import DemoServer
@@ -119,6 +135,7 @@ def bench_size(n: int) -> dict:
             tk.get_action("package_create")({"user": user["name"]}, dict(fields))
         result["floor_seconds"] = time.perf_counter() - started
         result["datasets"] = len(datasets)
+        result["floor_bytes"] = database_bytes()
 
         reset()
         user, org = setup_portal()
@@ -126,6 +143,7 @@ def bench_size(n: int) -> dict:
             "name": "bench", "url": demo.releases_url + "?limit=1000", "source_type": "ocds", "owner_org": org["id"]})
         first = harvest(source["id"], user["name"])
         result["first"] = first
+        result["first_bytes"] = database_bytes()
         unchanged = harvest(source["id"], user["name"])
         result["unchanged"] = unchanged
         ocids = [demo.system.ocid(i) for i in range(n) if demo.system.releases(i)]
@@ -133,6 +151,7 @@ def bench_size(n: int) -> dict:
             demo.change(ocid)
         result["changed_5pct"] = harvest(source["id"], user["name"])
         result["changed_count"] = len(ocids[::20])
+        result["after_three_harvests_bytes"] = database_bytes()
     result["first_vs_floor"] = result["first"]["seconds"] / result["floor_seconds"]
     result["unchanged_speedup"] = result["first"]["seconds"] / result["unchanged"]["seconds"]
     result["changed_speedup"] = result["first"]["seconds"] / result["changed_5pct"]["seconds"]
@@ -376,6 +395,11 @@ def report(results: dict) -> str:
                      f"{h['first_vs_floor']:.2f}x the package_create floor ({h['floor_records_per_second']:.1f}/s) | ≤ 1.3x |")
         lines.append(f"| re-harvest, nothing changed, {n:,} | {h['unchanged_speedup']:.1f}x faster than the first | ≥ 10x |")
         lines.append(f"| re-harvest, 5% changed ({h['changed_count']:,}), {n:,} | {h['changed_speedup']:.1f}x faster than the first | |")
+        if "first_bytes" in h:
+            per = lambda key: sum(h[key].values()) / n / 1024  # noqa: E731
+            lines.append(f"| database per process, {n:,} | {per('first_bytes'):.1f} kB after the first harvest, "
+                         f"{per('after_three_harvests_bytes'):.1f} kB after three (CKAN's floor: {per('floor_bytes'):.1f} kB "
+                         f"per dataset); tables: {', '.join(STORAGE_TABLES)} | reported |")
     if "api" in results:
         api = results["api"]
         for name in ("start", "modified_since"):
