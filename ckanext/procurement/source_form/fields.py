@@ -20,6 +20,8 @@ from ckanext.procurement.harvesters.config import (
 )
 from ckanext.procurement.ocds.flat import FlatMapping, MappingError
 
+from . import ocds_fields
+
 MARKER = "procurement_form"  # posted by the guided form only: API callers' data is never touched
 USE_JSON = "procurement_use_json"
 CONFIG = "config"
@@ -153,7 +155,7 @@ def _whole_number(form: dict, field: str) -> int | None:
         raise _error(field, tk._("must be a whole number, got {value!r}").format(value=text))
 
 
-def _map_rows(form: dict) -> list[dict]:
+def map_rows(form: dict) -> list[dict]:
     rows = form.get("procurement_map") or []
     if isinstance(rows, dict):
         rows = [rows[k] for k in sorted(rows, key=lambda k: int(k) if str(k).isdigit() else 0)]
@@ -162,7 +164,7 @@ def _map_rows(form: dict) -> list[dict]:
 
 def _columns(form: dict) -> dict[str, str]:
     columns: dict[str, str] = {}
-    for row in _map_rows(form):
+    for row in map_rows(form):
         column, path = str(row.get("column") or "").strip(), str(row.get("field") or "").strip().strip("/")
         if column and path:
             if path in columns and columns[path] != column:
@@ -232,6 +234,11 @@ def build_config(form: dict, source_type: str | None) -> str:
     return json.dumps(config, indent=2) if config else ""
 
 
+def unknown_field_message(column: str, path: str) -> str:
+    return tk._("column {column!r} is mapped to {path!r}, which is not a field of the OCDS release schema: "
+                "choose one from the list").format(column=column, path=path)
+
+
 def field_of(key: str) -> str:
     """The form field a config key's error belongs to (`mapping.columns.x` -> the columns table)."""
     if key.startswith("mapping"):
@@ -248,6 +255,9 @@ def check_config(text: str, source_type: str, keys: dict, formats: tuple, schema
             if not config.mapping:
                 raise ConfigError("mapping.columns", tk._("map at least one column (and give the ocid template and date column)"))
             FlatMapping.from_config(config.mapping, schema=schema)
+            unknown = ocds_fields.unknown_paths(config.mapping.get("columns"), schema) if schema else []
+            if unknown:  # the form offers the schema's fields; an extension's can be given in the JSON
+                raise _error("procurement_map", unknown_field_message(*unknown[0]))
         problem = licenses.open_license_problem(config.license) if config.license else None
         if problem:
             raise ConfigError("license", problem)
@@ -303,7 +313,7 @@ def form_values(data: dict, columns: list[str] | None = None, suggested: dict[st
     if data.get(MARKER):
         values = {k: v for k, v in data.items() if k.startswith("procurement_")}
         values["procurement_auth_secret"] = ""  # never shown back
-        pairs = [(str(row.get("column") or "").strip(), str(row.get("field") or "").strip()) for row in _map_rows(data)]
+        pairs = [(str(row.get("column") or "").strip(), str(row.get("field") or "").strip()) for row in map_rows(data)]
         values["procurement_map"] = _map_rows_of([(c, p) for c, p in pairs if c], columns, suggested or {})
         values.setdefault("procurement_auth", "none")
         return values

@@ -26,9 +26,12 @@ def procurement_source_form(data: dict) -> dict:
     columns = [c["name"] for c in preview.columns] if preview is not None and preview.columns else None
     values = fields.form_values(data or {}, columns, preview.suggested if preview is not None else None)
     if preview is not None:
-        for key, value in preview.suggested_roles.items():  # the suggestions fill empty fields only
+        # the suggestions fill empty fields only, and what a row is at the file's first preview only
+        # (the select always posts a value)
+        first_look = not any(str(row.get("column") or "").strip() for row in fields.map_rows(data or {}))
+        for key, value in preview.suggested_roles.items():
             name = fields.FIELD_OF_MAPPING_KEY[key]
-            if not values.get(name) or (key == "rows_are" and not (data or {}).get(name)):
+            if not values.get(name) or (key == "rows_are" and first_look):
                 values[name] = value
     samples = {c["name"]: c["samples"] for c in (preview.columns if preview is not None else [])}
     stored_header = values.get("procurement_auth") == "keep"

@@ -96,3 +96,9 @@ def known_paths(schema: dict) -> set[str]:
 
 def normal_path(path: str) -> str:
     return "/".join("0" if part.isdigit() else part for part in path.strip().strip("/").split("/"))
+
+
+def unknown_paths(columns: dict, schema: dict) -> list[tuple[str, str]]:
+    """(column, path) of the mapped paths that are no field of the release schema (a typo, most often)."""
+    known = known_paths(schema)
+    return [(str(column), str(path)) for path, column in (columns or {}).items() if normal_path(str(path)) not in known]

@@ -28,7 +28,7 @@ from ckanext.procurement.ocds.errors import OcdsError
 from ckanext.procurement.ocds.flat import FlatFileError, MappingError, iter_releases, open_table
 from ckanext.procurement.ocds.parse import FeedReader, Problem, ocid_prefix_ok
 
-from . import ocds_fields, suggest
+from . import fields, ocds_fields, suggest
 
 SAMPLE_PROCESSES = 3
 SAMPLE_ROWS = 20  # rows read for each column's sample values and suggestion
@@ -195,15 +195,9 @@ def _read_columns(preview: Preview, local, filename: str | None, content_type: s
 
 
 def _unknown_fields(mapping: dict) -> list[Problem]:
-    """Columns mapped to something that is no field of the release schema (a typo, most often)."""
-    known = ocds_fields.known_paths(settings.release_schema())
-    problems = []
-    for path, column in (mapping.get("columns") or {}).items():
-        if ocds_fields.normal_path(path) not in known:
-            problems.append(Problem("error", tk._("column {column!r} is mapped to {path!r}, which is not a field of the OCDS "
-                                                  "release schema: choose one from the list").format(column=column, path=path),
-                                    f"columns/{column}"))
-    return problems
+    """Columns mapped to something that is no field of the release schema."""
+    return [Problem("error", fields.unknown_field_message(column, path), f"columns/{column}")
+            for column, path in ocds_fields.unknown_paths(mapping.get("columns"), settings.release_schema())]
 
 
 # --- what the public would see ---------------------------------------------------------------
