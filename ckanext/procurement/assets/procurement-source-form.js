@@ -3,7 +3,7 @@
  * The form works without this: the server builds the JSON configuration from the fields
  * (source_form/fields.py). With it, the fields show for the source types they belong to,
  * the JSON textarea follows the fields as they are typed in, and a JSON typed in the
- * textarea fills the fields it covers. A header value typed as a secret never goes into
+ * textarea fills the fields it covers (and, edited by hand, is used as typed). A header value typed as a secret never goes into
  * the textarea. After a preview or an error, focus goes to what the coordinator must read.
  */
 ckan.module('procurement-source-form', function ($) {
@@ -100,6 +100,8 @@ ckan.module('procurement-source-form', function ($) {
         delete config.mapping;
       }
       this.config.val(Object.keys(config).length ? JSON.stringify(config, null, 2) : '');
+      // the JSON is the fields': the server builds it from them (fields.json_typed)
+      this.form.find('[name=procurement_config_shown]').val(this.config.val());
     },
 
     mapping: function (mapping) {

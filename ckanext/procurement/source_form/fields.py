@@ -3,7 +3,9 @@
 The form posts one field per config key (`procurement_*`); `build_config`
 makes the config JSON from them on the server, starting from the "advanced"
 JSON text so keys without a field (timeout, retries, the mapping's supplier
-keys...) are kept. With "use the JSON as typed" ticked, the fields are ignored.
+keys...) are kept. A JSON edited by hand (it differs from the one the page
+showed, which JavaScript keeps in step with the fields) is used as typed, and
+so is it with "use the JSON as typed" ticked.
 `form_values` goes the other way, to fill the fields from a stored config.
 Errors are keyed by the field at fault, and say its label.
 """
@@ -24,6 +26,7 @@ from . import ocds_fields
 
 MARKER = "procurement_form"  # posted by the guided form only: API callers' data is never touched
 USE_JSON = "procurement_use_json"
+SHOWN = "procurement_config_shown"  # the JSON as the page showed it: a JSON edited since then was typed by hand
 CONFIG = "config"
 AUTH_MODES = ("none", "env", "secret", "keep")
 DEFAULT_FULL_EVERY = 7
@@ -207,9 +210,23 @@ def _mapping(form: dict, mapping: dict) -> dict:
     return mapping
 
 
+def _same_json(text: str | None, other: str | None) -> bool:
+    def normal(value):
+        try:
+            return json.loads(value) if value and str(value).strip() else None
+        except ValueError:
+            return str(value).strip()
+    return normal(text) == normal(other)
+
+
+def json_typed(form: dict) -> bool:
+    """Whether the advanced JSON is to be used as typed (ticked, or edited by hand)."""
+    return bool(form.get(USE_JSON)) or not _same_json(form.get(CONFIG), form.get(SHOWN))
+
+
 def build_config(form: dict, source_type: str | None) -> str:
     """The config JSON the fields (and the advanced JSON) describe; FormErrors names the fields at fault."""
-    if form.get(USE_JSON) or source_type not in SOURCE_TYPES:
+    if json_typed(form) or source_type not in SOURCE_TYPES:
         return form.get(CONFIG) or ""
     config = _base_config(form)
     fmt = _text(form, "procurement_format")
@@ -364,7 +381,7 @@ def apply_to_action(data_dict: dict, source_type: str | None, keys: dict, format
         return cleaned
     try:
         config = build_config(form, source_type)
-        if not form.get(USE_JSON):
+        if not json_typed(form):
             check_config(config, source_type, keys, formats, schema)
     except FormErrors as error:
         raise tk.ValidationError(error.errors)

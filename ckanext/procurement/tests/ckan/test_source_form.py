@@ -210,3 +210,24 @@ def test_saving_a_secret_from_the_form_seals_it(coordinator):
     edit = coordinator.get("/harvest/edit/purchasing").get_data(as_text=True)
     assert "zq-TOPSECRET" not in edit
     assert BeautifulSoup(edit, "html.parser").find("input", attrs={"name": "procurement_auth", "value": "keep", "checked": True})
+
+
+def test_a_json_typed_by_hand_is_used_as_typed(coordinator):
+    """Without JavaScript, a coordinator who writes the JSON and leaves the fields alone gets the JSON."""
+    form = _form(coordinator, "http://127.0.0.1:9/releases.json", config=json.dumps({"since_parameter": "from", "retries": 2}))
+    assert coordinator.post("/harvest/new", data=form, follow_redirects=False).status_code == 302
+    assert json.loads(helpers.call_action("harvest_source_show", id="purchasing")["config"]) == {
+        "since_parameter": "from", "retries": 2}
+
+
+def test_the_fields_keep_the_json_keys_they_dont_cover(coordinator):
+    form = _form(coordinator, "http://127.0.0.1:9/releases.json", procurement_publish="after_review")
+    form["config"] = form["procurement_config_shown"] = json.dumps({"timeout": 30})  # as the page showed it
+    assert coordinator.post("/harvest/new", data=form, follow_redirects=False).status_code == 302
+    assert json.loads(helpers.call_action("harvest_source_show", id="purchasing")["config"]) == {
+        "timeout": 30, "publish": "after_review"}
+
+
+def test_the_form_speaks_spanish(coordinator):
+    page = coordinator.get("/es/harvest/new").get_data(as_text=True)
+    assert "Vista previa" in page and "Prefijos de OCID aceptados" in page and "Columnas de la exportación" in page
