@@ -231,3 +231,35 @@ def test_the_fields_keep_the_json_keys_they_dont_cover(coordinator):
 def test_the_form_speaks_spanish(coordinator):
     page = coordinator.get("/es/harvest/new").get_data(as_text=True)
     assert "Vista previa" in page and "Prefijos de OCID aceptados" in page and "Columnas de la exportación" in page
+
+
+def _edit_form(client, name: str) -> dict:
+    page = client.get(f"/harvest/edit/{name}")
+    assert page.status_code == 200
+    fields = form_fields(BeautifulSoup(page.get_data(as_text=True), "html.parser").find("form", id="source-new"))
+    return {key: fields.getlist(key)[0] if len(fields.getlist(key)) == 1 else fields.getlist(key) for key in fields}
+
+
+def test_a_stored_secret_is_previewed_on_its_own_site_only(coordinator, feed, attacker):
+    url = feed.route("/releases.json", Reply(json.dumps({"releases": [RELEASE]}).encode()))
+    form = _form(coordinator, url, procurement_auth="secret", procurement_auth_secret=SECRET)
+    assert coordinator.post("/harvest/new", data=form, follow_redirects=False).status_code == 302
+    source = helpers.call_action("harvest_source_show", id="purchasing")
+    form = _edit_form(coordinator, "purchasing")
+    assert form["procurement_auth"] == "keep"
+    page = coordinator.post(f"/harvest/preview/{source['id']}", data=form).get_data(as_text=True)
+    assert [headers.get("Authorization") for path, headers in feed.requests] == [SECRET]
+    assert BeautifulSoup(page, "html.parser").find(attrs={"data-fact": "releases"}).text == "1"
+    assert "zq-TOPSECRET" not in page
+    # pointed at another host, the stored secret is not sent there
+    elsewhere = attacker.route("/releases.json", Reply(json.dumps({"releases": [RELEASE]}).encode()))
+    page = coordinator.post(f"/harvest/preview/{source['id']}", data=dict(form, url=elsewhere)).get_data(as_text=True)
+    assert attacker.requests == []
+    summary = BeautifulSoup(page, "html.parser").find(id="procurement-error-summary")
+    assert summary is not None and "only sent to the site it was entered for" in summary.text
+    # a new source can't borrow it either
+    borrowed = _form(coordinator, elsewhere, procurement_auth="keep", config=form["config"],
+                     procurement_config_shown=form["config"])
+    borrowed["name"] = "borrower"
+    page = coordinator.post("/harvest/preview", data=borrowed).get_data(as_text=True)
+    assert attacker.requests == [] and "zq-TOPSECRET" not in page
