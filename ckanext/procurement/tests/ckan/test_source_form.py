@@ -263,3 +263,11 @@ def test_a_stored_secret_is_previewed_on_its_own_site_only(coordinator, feed, at
     borrowed["name"] = "borrower"
     page = coordinator.post("/harvest/preview", data=borrowed).get_data(as_text=True)
     assert attacker.requests == [] and "zq-TOPSECRET" not in page
+
+
+def test_a_preview_without_the_csrf_token_is_refused(coordinator, feed):
+    url = feed.route("/releases.json", Reply(json.dumps({"releases": [RELEASE]}).encode()))
+    form = _form(coordinator, url)
+    form.pop("_csrf_token")
+    assert coordinator.post("/harvest/preview", data=form).status_code == 400
+    assert feed.hits.get("/releases.json") is None
