@@ -12,6 +12,7 @@ from ckanext.procurement.bulk import triggers as bulk_triggers, views as bulk_vi
 from ckanext.procurement.dcat import datajson
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.logic import action, auth, source_config, validators
+from ckanext.procurement.source_form import helpers as source_form_helpers, views as source_form_views
 
 
 @tk.blanket.config_declarations
@@ -55,7 +56,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # ITemplateHelpers
 
     def get_helpers(self):
-        return helpers.get_helpers()
+        return dict(helpers.get_helpers(), **source_form_helpers.get_helpers())
 
     # IPackageController
 
@@ -97,7 +98,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def get_blueprint(self):
         return (views.get_blueprints() + harvest_guard.get_blueprints() + bulk_views.get_blueprints()
-                + ocds_api.get_blueprints() + [datajson.blueprint])
+                + ocds_api.get_blueprints() + [datajson.blueprint] + source_form_views.get_blueprints())
 
     # IClick
 

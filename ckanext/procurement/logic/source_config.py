@@ -50,7 +50,9 @@ def _sealed(data_dict: dict, harvest_action: bool) -> dict:
         return data_dict
     if not harvest_action and data_dict.get("type") != HARVEST_SOURCE and "source_type" not in data_dict:
         return data_dict
-    if _source_type(data_dict) not in SOURCE_TYPES:
+    source_type = _source_type(data_dict)
+    data_dict = _from_guided_form(data_dict, source_type)
+    if source_type not in SOURCE_TYPES:
         return data_dict
     try:
         sealed = dict(data_dict, config=seal_config(data_dict["config"]))
@@ -58,6 +60,18 @@ def _sealed(data_dict: dict, harvest_action: bool) -> dict:
         raise tk.ValidationError({"config": [tk._("Error parsing the configuration options: {error}").format(error=error)]})
     _refuse_moving_secret_to_another_site(sealed)
     return sealed
+
+
+def _from_guided_form(data_dict: dict, source_type: str | None) -> dict:
+    """The config the harvest source form's fields describe (source_form/fields.py), before it is sealed."""
+    from ckanext.procurement import settings
+    from ckanext.procurement.source_form import fields, preview
+
+    if not data_dict.get(fields.MARKER):
+        return data_dict
+    harvester = preview.harvester_for(source_type) if source_type in SOURCE_TYPES else None
+    return fields.apply_to_action(data_dict, source_type, harvester.config_keys if harvester else {},
+                                  harvester.formats if harvester else (), settings.release_schema() if harvester else None)
 
 
 def _refuse_moving_secret_to_another_site(data_dict: dict) -> None:
