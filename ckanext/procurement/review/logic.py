@@ -136,8 +136,8 @@ def procurement_review_publish(context, data_dict):
     ids = _ids(data_dict)
     tk.check_access("procurement_review_publish", context, {"ids": ids})
     packages = _packages(ids)
-    decided = [p for p in packages if p.private and state.stored(p, state.STATUS) in (PENDING, WITHHELD)]
-    unchanged = [p for p in packages if not p.private and state.stored(p, state.STATUS) == PUBLISHED]
+    decided = [p for p in packages if _under_review(p)]
+    unchanged = [p for p in packages if p.state == "active" and not p.private and state.stored(p, state.STATUS) == PUBLISHED]
     _refuse_others(packages, decided + unchanged)
     _decide(context, decided, {state.STATUS: PUBLISHED, state.REASON: None}, make_public=True)
     return {"published": [p.id for p in decided], "unchanged": [p.id for p in unchanged]}
@@ -157,10 +157,15 @@ def procurement_review_withhold(context, data_dict):
     reason = _reason(data_dict)
     tk.check_access("procurement_review_withhold", context, {"ids": ids})
     packages = _packages(ids)
-    decided = [p for p in packages if p.private and state.stored(p, state.STATUS) in (PENDING, WITHHELD)]
+    decided = [p for p in packages if _under_review(p)]
     _refuse_others(packages, decided)
     _decide(context, decided, {state.STATUS: WITHHELD, state.REASON: reason}, make_public=False)
     return {"withheld": [p.id for p in decided]}
+
+
+def _under_review(package: model.Package) -> bool:
+    """Active, private and waiting for review or withheld (a withdrawn process stays withdrawn)."""
+    return package.state == "active" and package.private and state.stored(package, state.STATUS) in (PENDING, WITHHELD)
 
 
 def _packages(ids: list[str]) -> list[model.Package]:

@@ -190,6 +190,16 @@ def test_a_process_made_private_on_purpose_is_not_published_by_review(waiting):
     assert "ids" in refused.value.error_dict and "Not waiting for review" in str(refused.value.error_dict)
     model.Session.remove()
     assert _public_names(waiting["city"]["id"]) == set()  # not even the one waiting: all or nothing
+    # a process withdrawn while it waited stays withdrawn
+    withdrawn = waiting["names"][-1]
+    helpers.call_action("package_delete", context={"user": waiting["editor"]["name"]}, id=withdrawn)
+    with pytest.raises(tk.ValidationError):
+        _as(waiting["editor"], "procurement_review_publish", ids=[withdrawn])
+    with pytest.raises(tk.ValidationError):
+        _as(waiting["editor"], "procurement_review_withhold", ids=[withdrawn], reason="gone")
+    model.Session.remove()
+    shown = helpers.call_action("package_show", id=withdrawn)
+    assert shown["state"] == "deleted" and shown["private"] is True and shown["review_status"] == "pending"
 
 
 def test_withheld_stays_invisible_everywhere_with_its_reason(app, waiting):
