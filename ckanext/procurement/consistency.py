@@ -81,6 +81,12 @@ def saving(package_id: str):
     _forget(package_id)
 
 
+def confirmed(package_ids) -> None:
+    """The index follows the database for these datasets again (a bulk change indexed)."""
+    for package_id in package_ids:
+        _forget(package_id)
+
+
 def pending() -> set[str]:
     """Datasets whose index entry waits for `repair_remembered`, including saves under way."""
     members = connect_to_redis().zrange(_pending_key(), 0, -1)

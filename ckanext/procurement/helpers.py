@@ -148,5 +148,15 @@ def procurement_best_value(package: dict[str, Any]) -> dict[str, Any] | None:
     return {"key": key, "label": labels_[key], "amount": value}
 
 
+def procurement_review_waiting(organization_id: str) -> int | None:
+    """The count of the organization's processes waiting for review, for its editors only (else None)."""
+    from ckanext.procurement.review import logic as review
+
+    user = tk.current_user
+    if not organization_id or not (user and user.is_authenticated):
+        return None
+    return review.waiting_count(user.name, organization_id)
+
+
 def get_helpers() -> dict[str, Any]:
     return {name: function for name, function in globals().items() if name.startswith("procurement_") and callable(function)}

@@ -13,6 +13,7 @@ from ckanext.procurement.dcat import datajson
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.logic import action, auth, source_config, validators
 from ckanext.procurement.source_form import helpers as source_form_helpers, views as source_form_views
+from ckanext.procurement.review import logic as review, views as review_views
 
 
 @tk.blanket.config_declarations
@@ -40,13 +41,13 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IActions
 
     def get_actions(self):
-        return dict(action.get_actions(), **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions(),
+        return dict(action.get_actions(), **review.get_actions(), **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions(),
                     **dcat.get_chained_actions())
 
     # IAuthFunctions
 
     def get_auth_functions(self):
-        return auth.get_auth_functions()
+        return dict(auth.get_auth_functions(), **review.get_auth_functions())
 
     # IValidators
 
@@ -98,7 +99,8 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def get_blueprint(self):
         return (views.get_blueprints() + harvest_guard.get_blueprints() + bulk_views.get_blueprints()
-                + ocds_api.get_blueprints() + [datajson.blueprint] + source_form_views.get_blueprints())
+                + ocds_api.get_blueprints() + [datajson.blueprint] + source_form_views.get_blueprints()
+                + review_views.get_blueprints())
 
     # IClick
 

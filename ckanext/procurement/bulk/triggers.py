@@ -36,6 +36,12 @@ def after_dataset_change(context: dict, pkg_dict: dict) -> None:
             _changed_on_commit([scope])
 
 
+def processes_changed(organization_ids) -> None:
+    """Processes of these organizations changed without the package actions (a review
+    decision): their bulk files and the portal's are regenerated once the transaction commits."""
+    _changed_on_commit([*organization_ids, PORTAL])
+
+
 def _changed_on_commit(scopes: list[str]) -> None:
     model.Session.info.setdefault(_CHANGED, set()).update(scopes)
 

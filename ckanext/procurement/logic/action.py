@@ -20,6 +20,7 @@ from ckanext.procurement.logic import schema, validators
 from ckanext.procurement.model import ProcurementRecord, release_dates
 from ckanext.procurement.ocds import compile as ocds_compile
 from ckanext.procurement.ocds import derive, parse
+from ckanext.procurement.review import state as review_state
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ def procurement_process_save(context, data_dict):
     :param releases: every release of the process, in publication order
     :type releases: list of dicts
     :param owner_org: the publishing organization (id or name)
-    :param private: for a new dataset, keep it private until a coordinator reviews it (default false)
+    :param private: for a new dataset, keep it private until a coordinator reviews it (default false):
+        it waits in its organization's review queue (``procurement_review_publish``)
     :param redact_paths: OCDS paths to withhold, on top of the site-wide policy
     :type redact_paths: list of strings
     :param redaction_reason: the reason shown for withheld values
@@ -124,6 +126,8 @@ def procurement_process_save(context, data_dict):
     if package is None:
         fields["id"] = data.get("id") or str(uuid.uuid4())
         fields["private"] = data.get("private", False)
+        fields.update(review_state.for_new_process(fields["private"]))  # private: waiting for review
+        action_context[review_state.REVIEW_VALUES] = True
         fields["license_id"] = license_id
         fields["resources"], skipped = process_dataset.resources(summary["documents"])
         action, status = "package_create", "created"

@@ -17,6 +17,7 @@ from ckanext.scheming.validation import scheming_validator
 
 from ckanext.procurement import identity, licenses, settings
 from ckanext.procurement.ocds.urls import is_web_url
+from ckanext.procurement.review.state import procurement_review_field
 
 Invalid = tk.Invalid
 missing = tk.missing
@@ -313,4 +314,5 @@ def get_validators() -> dict[str, Any]:
         "procurement_item_datetime": procurement_item_datetime,
         "procurement_item_amount": procurement_item_amount,
         "procurement_item_json": procurement_item_json,
+        "procurement_review_field": procurement_review_field,
     }
