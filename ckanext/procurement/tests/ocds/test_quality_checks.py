@@ -173,3 +173,28 @@ def test_a_validation_result_kept_from_before_is_counted_instead_of_validating_a
     figures = accumulator.to_json()["schema"]
     assert (figures["processes"], figures["valid_processes"]) == (3, 1)
     assert figures["errors"]["enum:tender/status"]["processes"] == 2
+
+
+def test_the_ocid_prefix_registered_to_the_publisher():
+    accumulator = Accumulator(NOW, ocid_prefixes=("ocds-test",))
+    accumulator.add(process(1))  # ocds-test-001: its publisher's prefix
+    accumulator.add(dict(process(2), ocid="ocds-other1-002"), ocid="ocds-other1-002")
+    accumulator.add(dict(process(3), ocid="ocds-testing-003"), ocid="ocds-testing-003")  # not the prefix plus "-"
+    result = accumulator.to_json()["checks"]["registered_ocid_prefix"]
+    assert (result["passed"], result["failed"], result["examples"]["failed"]) == (
+        1, 2, ["ocds-other1-002", "ocds-testing-003"])
+    assert accumulator.to_json()["ocid_prefixes"] == ["ocds-test"]
+
+
+def test_no_prefix_registered_fails_every_process_and_unknown_prefixes_are_not_checked():
+    none_registered = Accumulator(NOW, ocid_prefixes=())
+    none_registered.add(process(1))
+    none_registered.add(process(2))
+    result = none_registered.to_json()["checks"]["registered_ocid_prefix"]
+    assert (result["passed"], result["failed"]) == (0, 2)
+    assert none_registered.to_json()["ocid_prefixes"] == []
+
+    unknown = Accumulator(NOW)
+    unknown.add(process(1))
+    assert unknown.to_json()["checks"]["registered_ocid_prefix"]["applicable"] == 0
+    assert unknown.to_json()["ocid_prefixes"] is None
