@@ -209,3 +209,45 @@ def test_next_steps_name_the_column_of_a_csv_mapping_or_ask_for_one(app, sysadmi
     assert trend["2024-Q1"]["checks"]["tender_period_in_order"] == {"failed": 0, "applicable": 2}
     assert trend["2024-Q2"]["stages"]["tender"] == 1.0 and trend["2024-Q2"]["stages"]["award"] == 0.0
     assert "2024-Q1" in html and "Trend by quarter" in html
+
+
+def _demo_index(ocid: str) -> int:
+    return int(ocid.rsplit("-", 1)[1]) - 1  # the demo's ocids end with the process's index + 1
+
+
+def test_the_demo_harvest_names_its_deliberate_gaps(app, sysadmin, organization, purged_queues):
+    from bs4 import BeautifulSoup
+
+    from ckanext.procurement.demo import gaps
+    from ckanext.procurement.demo.server import DemoServer
+
+    with DemoServer(processes=60, seed=7) as demo:
+        source = create_source(sysadmin["name"], organization["id"], demo.releases_url)
+        run_job(source["id"], sysadmin["name"])
+    quality.recompute()
+    compiled = {record.ocid: record.compiled_release for record in model.Session.query(ProcurementRecord)}
+    with_contracts = {ocid for ocid, c in compiled.items() if c.get("contracts")}
+    with_awards = {ocid for ocid, c in compiled.items() if c.get("awards")}
+    undocumented = {o for o in with_contracts if gaps.without_contract_document(_demo_index(o))}
+    late = {o for o in with_awards if gaps.late_award(_demo_index(o))}
+    signed_early = {o for o in with_contracts if gaps.signed_before_award(_demo_index(o))}
+    assert undocumented and late and signed_early
+
+    figures = _show(owner_org=organization["name"])
+    documents = figures["fields"]["contract_text_document"]
+    assert set(documents["examples"]) == undocumented
+    assert documents["total"] - documents["met"] == sum(len(compiled[o]["contracts"]) for o in undocumented)
+    on_time = figures["timeliness"]["measures"]["award_published_within_30_days"]
+    assert set(on_time["examples"]) == late
+    signed = figures["checks"]["contract_signed_after_award"]
+    assert set(signed["examples"]["failed"]) == signed_early and signed["failed"] == len(signed_early)
+
+    soup = BeautifulSoup(app.get(f"/publication-quality/{organization['name']}").body, "html.parser")
+
+    def linked(table: str, label: str) -> set[str]:
+        row = next(tr for tr in soup.select(f"table.{table} tbody tr") if label in tr.get_text())
+        return {a.get_text() for a in row.select("a[href^='/contracting-process/']")}
+
+    assert linked("procurement-quality-fields", "Signed contract document") == undocumented
+    assert linked("procurement-quality-timeliness", "Awards published within 30 days") == late
+    assert linked("procurement-quality-checks", "Contracts are signed on or after") == signed_early
