@@ -11,6 +11,7 @@ errors are the ones counted (and which, like here, checks no ``format``).
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 from typing import Callable
 
@@ -35,9 +36,9 @@ def _validator(location: str) -> jsonschema.Draft4Validator:
 def _fast_validator(location: str) -> Callable[[dict], object] | None:
     """The schema compiled to Python code: no defaults filled in (the release is never changed), no
     format checked (as jsonschema here). ``None`` if the schema can't be compiled: jsonschema alone."""
-    try:
-        return fastjsonschema.compile(load_release_schema(location), use_default=False, use_formats=False,
-                                      detailed_exceptions=False)
+    try:  # on a copy: fastjsonschema rewrites the schema it compiles, and the loaded one is shared
+        return fastjsonschema.compile(copy.deepcopy(load_release_schema(location)), use_default=False,
+                                      use_formats=False, detailed_exceptions=False)
     except fastjsonschema.JsonSchemaDefinitionException:
         return None
 

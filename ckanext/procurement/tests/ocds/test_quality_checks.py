@@ -240,6 +240,11 @@ def test_the_fast_validator_agrees_with_jsonschema_and_changes_nothing():
 
     from ckanext.procurement.ocds.quality import validation
 
+    from ckanext.procurement.ocds.schema import load_release_schema
+
+    shared = load_release_schema(validation.PACKAGED_SCHEMA)  # every caller's: compiling leaves it as it is
+    schema_before = copy.deepcopy(shared)
+    validation._fast_validator.cache_clear()
     releases = _example_releases()
     assert len(releases) > 50
     checked = releases + [m for r in releases[:10] for m in _mutations(r)]
@@ -249,3 +254,4 @@ def test_the_fast_validator_agrees_with_jsonschema_and_changes_nothing():
         fast_valid = validation._is_valid_fast(release, validation.PACKAGED_SCHEMA)
         assert release == before  # no default filled in
         assert fast_valid == (not list(slow.iter_errors(release))), release.get("id")
+    assert shared == schema_before
