@@ -10,6 +10,7 @@ those ckanext-harvest shows its job reports to: the source's editors.
 from __future__ import annotations
 
 from typing import Optional
+from urllib.parse import urlparse
 
 import sqlalchemy as sa
 
@@ -78,6 +79,8 @@ def bulk_dataset(organization_id: Optional[str]) -> dict:
 def publication_policy(bulk: dict) -> dict:
     """The bulk dataset's publication policy, else the site's (``ckanext.procurement.publication_policy_url``)."""
     url = bulk.get("policy") or tk.config.get("ckanext.procurement.publication_policy_url") or None
+    if url and urlparse(url).scheme not in ("http", "https"):  # linked on the page: never a javascript: URL
+        url = None
     return {"url": url, "met": bool(url)}
 
 

@@ -251,3 +251,11 @@ def test_the_demo_harvest_names_its_deliberate_gaps(app, sysadmin, organization,
     assert linked("procurement-quality-fields", "Signed contract document") == undocumented
     assert linked("procurement-quality-timeliness", "Awards published within 30 days") == late
     assert linked("procurement-quality-checks", "Contracts are signed on or after") == signed_early
+
+
+@pytest.mark.ckan_config("ckanext.procurement.publication_policy_url", "javascript:alert(document.cookie)")
+def test_a_publication_policy_that_is_not_a_web_address_is_neither_counted_nor_linked(app, sysadmin, organization):
+    save(sysadmin, organization, [release("ocds-od-1", title="A")])
+    quality.recompute()
+    assert _show()["open_data"]["publication_policy"] == {"url": None, "met": False}
+    assert "javascript:alert" not in app.get("/publication-quality").body
