@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: benchmark figures, as ratios against baselines run in the same process.
 # Arguments go to scripts/bench.py (harvests, pages, gather memory, the OCDS API); then the bulk
-# files are regenerated for PROCUREMENT_BENCH_BULK_PROCESSES processes (default 100,000; 0 skips).
+# files are regenerated for PROCUREMENT_BENCH_BULK_PROCESSES processes (default 100,000; 0 skips), and
+# the publication quality figures computed for PROCUREMENT_BENCH_QUALITY_PROCESSES (default 100,000; 0 skips).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -10,4 +11,8 @@ cd "$ROOT"
 BULK_PROCESSES="${PROCUREMENT_BENCH_BULK_PROCESSES:-100000}"
 if [ "$BULK_PROCESSES" != "0" ]; then
     .venv/bin/python scripts/bench_bulk.py --processes "$BULK_PROCESSES"
+fi
+QUALITY_PROCESSES="${PROCUREMENT_BENCH_QUALITY_PROCESSES:-100000}"
+if [ "$QUALITY_PROCESSES" != "0" ]; then
+    .venv/bin/python scripts/bench_quality.py --processes "$QUALITY_PROCESSES"
 fi

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Optional
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.procurement import published
+from ckanext.procurement import identity, published
 from ckanext.procurement.ocds.quality import Accumulator
 from ckanext.procurement.ocds.schema import PACKAGED_SCHEMA
 from ckanext.procurement.ocds.vocabulary import STAGE_LABELS
@@ -54,7 +54,7 @@ def compute(organization_id: str, now: Optional[datetime.datetime] = None) -> Ac
     Schema validation, most of the cost, is kept per record by the hash of its releases, so a
     recompute after a harvest validates only the processes that changed.
     """
-    accumulator = Accumulator(now or _now(), VALIDATION_SCHEMA)
+    accumulator = Accumulator(now or _now(), VALIDATION_SCHEMA, registered_prefixes(organization_id))
     known = _validated(organization_id)
     kept = {}
     query = published.records([organization_id])
@@ -64,6 +64,18 @@ def compute(organization_id: str, now: Optional[datetime.datetime] = None) -> Ac
     # only the current records' results: the entry never grows past the organization's processes
     model.set_system_info(_validated_key(organization_id), json.dumps(kept, separators=(",", ":")))
     return accumulator
+
+
+def registered_prefixes(organization_id: str) -> tuple[str, ...]:
+    """The ocid prefixes ``ckanext.procurement.ocid_prefixes`` registers to the organization."""
+    try:
+        owners = identity.prefix_owners()
+    except tk.ValidationError as error:  # the site's setting is wrong: no prefix counts as registered
+        log.warning("ckanext.procurement.ocid_prefixes can't be read: %s", error.error_dict)
+        return ()
+    group = model.Group.get(organization_id)
+    names = {group.id, group.name} if group is not None else {organization_id}
+    return tuple(sorted(prefix for prefix, owner in owners.items() if owner in names))
 
 
 def _validated_key(organization_id: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from . import data
+from . import data, gaps
 from .data import BASE_URL
 from .facts import HOSTILE_URL, Facts
 from .ocds import document, format_datetime, money, money_text
@@ -30,7 +30,7 @@ def awards_section(facts: Facts) -> list[dict]:
             "title": lot_title,
             "description": f"Award to {facts.supplier_names[bidder]} ({_award_basis(plan)}).",
             "status": "active",
-            "date": format_datetime(award_event.when),
+            "date": format_datetime(_award_date(facts)),
             "value": money(facts.award_values[n]),
             "suppliers": [facts.vendor_ref(bidder)],
             "items": line_items(plan, line_ids, facts.bids.ratios[bidder]),
@@ -47,6 +47,12 @@ def awards_section(facts: Facts) -> list[dict]:
                                                "Evaluation Committee Report", award_event.when))
         awards.append(award)
     return awards
+
+
+def _award_date(facts: Facts) -> datetime:
+    """When the award was decided: its release's date, or long before for a deliberately late one."""
+    when = facts.event("award").when
+    return when - gaps.LATE_AWARD_DAYS * DAY if gaps.late_award(facts.plan.index) else when
 
 
 def _award_basis(plan: Plan) -> str:
@@ -73,7 +79,10 @@ def _contract(facts: Facts, n: int, bidder: int, when: datetime, terminated: boo
     plan = facts.plan
     po = facts.po_numbers[n]
     signed = facts.event("contract").when
-    documents = [document(facts.ocid, f"contract-{po}", "contractSigned", f"Contract No. {po}", signed)]
+    if gaps.signed_before_award(plan.index):
+        signed = _award_date(facts) - gaps.SIGNED_BEFORE_AWARD_DAYS * DAY
+    documents = ([] if gaps.without_contract_document(plan.index)
+                 else [document(facts.ocid, f"contract-{po}", "contractSigned", f"Contract No. {po}", signed)])
     contract = {
         "id": po,
         "awardID": f"{facts.ocid}-award-{n + 1}",

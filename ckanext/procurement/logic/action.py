@@ -15,7 +15,7 @@ import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import dataset as process_dataset
-from ckanext.procurement import consistency, identity, interfaces, labels, process, quality, settings
+from ckanext.procurement import consistency, identity, interfaces, labels, process, quality, quality_guidance, quality_open, settings
 from ckanext.procurement.logic import schema, validators
 from ckanext.procurement.model import ProcurementRecord, release_dates
 from ckanext.procurement.ocds import compile as ocds_compile
@@ -308,6 +308,8 @@ def procurement_quality_show(context, data_dict):
     tk.check_access("procurement_quality_show", context, {"owner_org": organization_id})
     figures = quality.report(organization_id)
     figures["owner_org"] = organization_id
+    figures["open_data"] = quality_open.report(organization_id, context)
+    quality_guidance.add_to_steps(figures, organization_id, context)
     return figures
 
 

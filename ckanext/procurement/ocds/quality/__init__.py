@@ -16,28 +16,41 @@ from datetime import datetime, timezone
 from ..access import obj, text
 from ..dates import parse_date
 from ..schema import PACKAGED_SCHEMA
-from .checks import CHECKS, Checks
+from .checks import CHECKS, FAILED, UNREADABLE, Checks
 from .coverage import FIELDS, USEFUL_FIELDS, Coverage
 from .maturity import RUNGS, ladder
 from .timeliness import MEASURES as TIMELINESS_MEASURES
 from .timeliness import Timeliness
+from .trend import Trend, quarter_of
+from .trend import report as trend_report
 from .validation import Validation
 
 __all__ = ["Accumulator", "CHECKS", "FIELDS", "RUNGS", "TIMELINESS_MEASURES", "USEFUL_FIELDS", "ladder"]
 
 FORMAT_VERSION = 1
+# unique tender ids compares processes with each other (across quarters and publishers): not per quarter
+TREND_CHECKS = tuple(name for name in CHECKS if name != "unique_tender_ids")
+
+
+def _differences(after: dict[str, tuple[int, int]], before: dict[str, tuple[int, int]]) -> dict[str, list[int]]:
+    return {name: [part - before[name][0], whole - before[name][1]] for name, (part, whole) in after.items()}
 
 
 class Accumulator:
     """Quality figures over the processes added so far."""
 
-    def __init__(self, now: datetime | None = None, schema_location: str = PACKAGED_SCHEMA):
+    def __init__(self, now: datetime | None = None, schema_location: str = PACKAGED_SCHEMA,
+                 ocid_prefixes: tuple[str, ...] | None = None):
+        """``ocid_prefixes``: the ocid prefixes registered to the publisher, checked on every
+        process (an empty tuple: none is registered, every process fails); ``None``: not checked."""
         self.now = now or datetime.now(timezone.utc)
         self.processes = 0
+        self.ocid_prefixes = tuple(ocid_prefixes) if ocid_prefixes is not None else None
         self.coverage = Coverage()
         self.timeliness = Timeliness(self.now)
         self.validation = Validation(schema_location)
         self.checks = Checks()
+        self.trend = Trend()
 
     def add(self, compiled: dict, releases: list[dict] | None = None, modified: datetime | str | None = None,
             ocid: str | None = None, validated: list | None = None) -> list:
@@ -50,15 +63,34 @@ class Accumulator:
         compiled = obj(compiled)
         ocid = ocid or text(compiled.get("ocid"))
         self.processes += 1
+        before = self._counters()
         self.coverage.add(ocid, compiled, releases)
         self.timeliness.add(ocid, compiled, releases, modified)
-        self.checks.add(ocid, compiled)
+        self.checks.add(ocid, compiled, self.ocid_prefixes)
+        self._add_to_trend(quarter_of(compiled, releases, self.now), before)
         return self.validation.add(ocid, compiled, releases, validated)
+
+    def _counters(self) -> tuple[dict, dict, dict]:
+        """The counters the trend follows: what a process adds to them is its part of its quarter."""
+        stages = {name: tally.met for name, tally in self.coverage.stages.items()}
+        timeliness = {name: (tally.met, tally.total) for name, tally in self.timeliness.tallies.items()}
+        checks = {name: (tally.counts[FAILED] + tally.counts[UNREADABLE], sum(tally.counts.values()))
+                  for name, tally in self.checks.tallies.items() if name in TREND_CHECKS}
+        return stages, timeliness, checks
+
+    def _add_to_trend(self, quarter: str, before: tuple[dict, dict, dict]) -> None:
+        (stages, timeliness, checks), (stages_before, timeliness_before, checks_before) = self._counters(), before
+        self.trend.add(quarter, {name: count - stages_before[name] for name, count in stages.items()},
+                       _differences(timeliness, timeliness_before), _differences(checks, checks_before))
+
 
     def merge(self, other: "Accumulator") -> "Accumulator":
         """Add ``other``'s processes (of another publisher) into these figures; returns self."""
         self.processes += other.processes
         self.now = max(self.now, other.now)
+        if other.ocid_prefixes is not None:
+            self.ocid_prefixes = tuple(sorted(set(self.ocid_prefixes or ()) | set(other.ocid_prefixes)))
+        self.trend.merge(other.trend)
         self.coverage.merge(other.coverage)
         self.timeliness.merge(other.timeliness)
         self.validation.merge(other.validation)
@@ -74,13 +106,17 @@ class Accumulator:
         checks = self.checks.to_json()
         figures["checks"] = checks["results"]
         figures["tender_ids"] = checks["tender_ids"]
+        figures["ocid_prefixes"] = list(self.ocid_prefixes) if self.ocid_prefixes is not None else None
+        figures["trend"] = self.trend.to_json()
         return figures
 
     @classmethod
     def from_json(cls, data: dict, schema_location: str = PACKAGED_SCHEMA) -> "Accumulator":
         data = obj(data)
         now = parse_date(data.get("computed_at")) or datetime.now(timezone.utc)
-        accumulator = cls(now, schema_location)
+        prefixes = data.get("ocid_prefixes")
+        accumulator = cls(now, schema_location, [str(p) for p in prefixes] if isinstance(prefixes, list) else None)
+        accumulator.trend = Trend(obj(data.get("trend")))
         accumulator.processes = int(data.get("processes", 0))
         accumulator.coverage = Coverage.from_json(data)
         accumulator.timeliness = Timeliness.from_json(obj(data.get("timeliness")), now)
@@ -92,5 +128,7 @@ class Accumulator:
         """The figures for people and the API: without the tender-id digests, with the maturity ladder."""
         figures = self.to_json()
         del figures["tender_ids"]
+        figures["trend"] = trend_report(figures["trend"], tuple(figures["stages"]), tuple(TIMELINESS_MEASURES),
+                                        TREND_CHECKS)
         figures["maturity"] = ladder(figures, bulk)
         return figures

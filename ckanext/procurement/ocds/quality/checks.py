@@ -153,7 +153,17 @@ CHECKS: dict[str, tuple[Callable[[dict], str | None], str]] = {
         "A direct procurement (without competition) has at most one tenderer.")),
     "unique_tender_ids": (None, N_(
         "Each process has its own tender id: two processes never share one.")),
+    "registered_ocid_prefix": (None, N_(
+        "Each process's ocid starts with an ocid prefix registered to its publisher (OCP assigns each "
+        "publisher its prefix).")),
 }
+
+
+def ocid_prefix_registered(ocid: str | None, prefixes: tuple[str, ...]) -> str:
+    """PASSED when ``ocid`` starts with one of the publisher's registered ``prefixes`` (none: FAILED)."""
+    if not isinstance(ocid, str) or not ocid:
+        return UNREADABLE
+    return PASSED if any(ocid.startswith(prefix + "-") for prefix in prefixes) else FAILED
 
 
 def _tender_id_key(tender_id: str) -> str:
@@ -194,7 +204,8 @@ class Checks:
         # digest of a tender id -> the first ocid seen with it
         self.tender_ids = tender_ids if tender_ids is not None else {}
 
-    def add(self, ocid: str | None, compiled: dict) -> None:
+    def add(self, ocid: str | None, compiled: dict, ocid_prefixes: tuple[str, ...] | None = None) -> None:
+        """``ocid_prefixes``: those registered to the publisher (``None``: unknown, not checked)."""
         compiled = obj(compiled)
         for name, (check, _explanation) in CHECKS.items():
             if check is None:
@@ -206,6 +217,8 @@ class Checks:
             if result is not None:
                 self.tallies[name].add(result, ocid)
         self._add_tender_id(ocid, obj(compiled.get("tender")))
+        if ocid_prefixes is not None:
+            self.tallies["registered_ocid_prefix"].add(ocid_prefix_registered(ocid, ocid_prefixes), ocid)
 
     def _add_tender_id(self, ocid: str | None, tender: dict) -> None:
         tender_id = text(tender.get("id"))
@@ -237,4 +250,4 @@ class Checks:
         return cls(tallies, {str(k): str(v) for k, v in obj(data.get("tender_ids")).items()})
 
 
-__all__ = ["CHECKS", "Checks", "CheckTally", "FAILED", "MAX_EXAMPLES", "PASSED", "UNREADABLE"]
+__all__ = ["CHECKS", "Checks", "CheckTally", "FAILED", "MAX_EXAMPLES", "PASSED", "UNREADABLE", "ocid_prefix_registered"]

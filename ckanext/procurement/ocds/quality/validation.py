@@ -3,12 +3,19 @@
 Errors are grouped the way OCP's tools group them: by the keyword that failed (``type``,
 ``required``, ``enum``, ...) and the path without list indices (``awards/value/amount``), each with
 how many times it occurs, how many processes it affects and a bounded list of their ocids.
+
+Most releases are valid: each is first checked by a validator compiled from the schema with
+fastjsonschema (some 40 times faster); only a release it refuses is read by jsonschema, whose
+errors are the ones counted (and which, like here, checks no ``format``).
 """
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
+from typing import Callable
 
+import fastjsonschema
 import jsonschema
 
 from ..access import obj, objs
@@ -25,6 +32,35 @@ def _validator(location: str) -> jsonschema.Draft4Validator:
     return jsonschema.Draft4Validator(load_release_schema(location))
 
 
+@lru_cache(maxsize=4)
+def _fast_validator(location: str) -> Callable[[dict], object] | None:
+    """The schema compiled to Python code: no defaults filled in (the release is never changed), no
+    format checked (as jsonschema here). ``None`` if the schema can't be compiled: jsonschema alone."""
+    try:  # on a copy: fastjsonschema rewrites the schema it compiles, and the loaded one is shared
+        return fastjsonschema.compile(copy.deepcopy(load_release_schema(location)), use_default=False,
+                                      use_formats=False, detailed_exceptions=False)
+    except fastjsonschema.JsonSchemaDefinitionException:
+        return None
+
+
+def _is_valid_fast(release: dict, location: str) -> bool:
+    fast = _fast_validator(location)
+    if fast is None:
+        return False
+    try:
+        fast(release)
+        return True
+    except Exception:  # noqa: BLE001 (refused, or data the generated code didn't foresee: jsonschema decides)
+        return False
+
+
+def error_keys(release: dict, location: str = PACKAGED_SCHEMA) -> list[str]:
+    """The error keys (:func:`error_key`) of one release; ``[]`` when it is valid."""
+    if _is_valid_fast(release, location):
+        return []
+    return [error_key(e) for e in _validator(location).iter_errors(release)]
+
+
 def error_key(error: jsonschema.ValidationError) -> str:
     """``keyword:path``, e.g. ``type:awards/value/amount`` or ``required:tender/id``."""
     path = [str(part) for part in error.absolute_path if not isinstance(part, int)]
@@ -38,11 +74,10 @@ def validate(compiled: dict, releases: list[dict] | None, schema_location: str =
     """``[releases checked, valid releases, {error key: occurrences}]`` of a process: its releases,
     or its compiled release when none are kept. Validation is most of the cost of the figures."""
     to_check = objs(releases) or [obj(compiled)]
-    validator = _validator(schema_location)
     found: dict[str, int] = {}
     valid = 0
     for release in to_check:
-        keys = [error_key(e) for e in validator.iter_errors(release)]
+        keys = error_keys(release, schema_location)
         valid += not keys
         for key in keys:
             found[key] = found.get(key, 0) + 1

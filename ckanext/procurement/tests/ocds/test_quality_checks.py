@@ -173,3 +173,85 @@ def test_a_validation_result_kept_from_before_is_counted_instead_of_validating_a
     figures = accumulator.to_json()["schema"]
     assert (figures["processes"], figures["valid_processes"]) == (3, 1)
     assert figures["errors"]["enum:tender/status"]["processes"] == 2
+
+
+def test_the_ocid_prefix_registered_to_the_publisher():
+    accumulator = Accumulator(NOW, ocid_prefixes=("ocds-test",))
+    accumulator.add(process(1))  # ocds-test-001: its publisher's prefix
+    accumulator.add(dict(process(2), ocid="ocds-other1-002"), ocid="ocds-other1-002")
+    accumulator.add(dict(process(3), ocid="ocds-testing-003"), ocid="ocds-testing-003")  # not the prefix plus "-"
+    result = accumulator.to_json()["checks"]["registered_ocid_prefix"]
+    assert (result["passed"], result["failed"], result["examples"]["failed"]) == (
+        1, 2, ["ocds-other1-002", "ocds-testing-003"])
+    assert accumulator.to_json()["ocid_prefixes"] == ["ocds-test"]
+
+
+def test_no_prefix_registered_fails_every_process_and_unknown_prefixes_are_not_checked():
+    none_registered = Accumulator(NOW, ocid_prefixes=())
+    none_registered.add(process(1))
+    none_registered.add(process(2))
+    result = none_registered.to_json()["checks"]["registered_ocid_prefix"]
+    assert (result["passed"], result["failed"]) == (0, 2)
+    assert none_registered.to_json()["ocid_prefixes"] == []
+
+    unknown = Accumulator(NOW)
+    unknown.add(process(1))
+    assert unknown.to_json()["checks"]["registered_ocid_prefix"]["applicable"] == 0
+    assert unknown.to_json()["ocid_prefixes"] is None
+
+
+def _example_releases() -> list[dict]:
+    import json
+    from pathlib import Path
+
+    found = []
+    for path in sorted((Path(__file__).parents[1] / "data" / "ocds").rglob("*.json")):
+        data = json.loads(path.read_text())
+        found += data.get("releases") or [r.get("compiledRelease") for r in data.get("records") or []] or [data]
+    return [r for r in found if isinstance(r, dict)]
+
+
+def _mutations(release: dict) -> list[dict]:
+    """What publishers get wrong: strings for numbers, a number for a string, a bool for an integer,
+    an unknown code, a missing required field, an object where a list belongs."""
+    import copy
+
+    mutated = []
+    for change in (
+        lambda r: r.setdefault("tender", {}).update(value={"amount": "100", "currency": "USD"}),
+        lambda r: r.update(id=12),
+        lambda r: r.setdefault("tender", {}).update(numberOfTenderers=True),
+        lambda r: r.setdefault("tender", {}).update(numberOfTenderers=1.5),
+        lambda r: r.update(initiationType="auction"),
+        lambda r: r.pop("ocid"),
+        lambda r: r.update(awards={"id": "a"}),
+        lambda r: r.update(tag=[]),
+        lambda r: r.update(date="not a date"),
+    ):
+        copied = copy.deepcopy(release)
+        change(copied)
+        mutated.append(copied)
+    return mutated
+
+
+def test_the_fast_validator_agrees_with_jsonschema_and_changes_nothing():
+    """The compiled validator only lets through what jsonschema finds valid: never a release with errors."""
+    import copy
+
+    from ckanext.procurement.ocds.quality import validation
+
+    from ckanext.procurement.ocds.schema import load_release_schema
+
+    shared = load_release_schema(validation.PACKAGED_SCHEMA)  # every caller's: compiling leaves it as it is
+    schema_before = copy.deepcopy(shared)
+    validation._fast_validator.cache_clear()
+    releases = _example_releases()
+    assert len(releases) > 50
+    checked = releases + [m for r in releases[:10] for m in _mutations(r)]
+    slow = validation._validator(validation.PACKAGED_SCHEMA)
+    for release in checked:
+        before = copy.deepcopy(release)
+        fast_valid = validation._is_valid_fast(release, validation.PACKAGED_SCHEMA)
+        assert release == before  # no default filled in
+        assert fast_valid == (not list(slow.iter_errors(release))), release.get("id")
+    assert shared == schema_before
