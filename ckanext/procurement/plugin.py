@@ -6,7 +6,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.procurement import cli, dcat, harvest_guard, harvest_index, helpers, interfaces, published, search, views
+from ckanext.procurement import cli, dcat, harvest_guard, harvest_index, helpers, insights, interfaces, published, search, views
 from ckanext.procurement.api import views as ocds_api
 from ckanext.procurement.bulk import triggers as bulk_triggers, views as bulk_views
 from ckanext.procurement.dcat import datajson
@@ -97,7 +97,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def get_blueprint(self):
         return (views.get_blueprints() + harvest_guard.get_blueprints() + bulk_views.get_blueprints()
-                + ocds_api.get_blueprints() + [datajson.blueprint])
+                + ocds_api.get_blueprints() + [datajson.blueprint] + insights.get_blueprints())
 
     # IClick
 

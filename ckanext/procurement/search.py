@@ -159,4 +159,5 @@ def process_facets() -> dict[str, str]:
         LIST_INDEX_FIELDS["supplier_categories"]: _("Supplier classification"),
         "fiscal_year": _("Fiscal year"),
         "value_band": _("Value"),
+        LIST_INDEX_FIELDS["indicator_flags"]: _("Indicators flagged"),
     }

@@ -105,6 +105,7 @@ def procurement_process_save(context, data_dict):
         now=datetime.datetime.now(datetime.timezone.utc),
         fiscal_year_start_month=settings.fiscal_year_start_month(),
         classification_mapping=settings.classification_mapping(),
+        indicator_thresholds=settings.indicator_thresholds(),
         schema=release_schema,
     )
     fields = process_dataset.dataset_fields(summary)
