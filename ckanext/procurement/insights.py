@@ -1,11 +1,11 @@
-"""Public pages about competitiveness and accountability: what the indicators mean."""
+"""Public pages about competitiveness and accountability: the procurement forecast, what the indicators mean."""
 from __future__ import annotations
 
 from flask import Blueprint
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.procurement import indicator_notes, settings
+from ckanext.procurement import forecast, indicator_notes, settings
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.formatting import format_money
 from ckanext.procurement.ocds.indicators import INDICATORS
@@ -33,6 +33,9 @@ def indicators():
 
 
 insights.add_url_rule("/procurement/indicators", view_func=indicators)
+insights.add_url_rule("/forecast", view_func=forecast.forecast)
+insights.add_url_rule("/forecast.atom", view_func=forecast.forecast_atom)
+insights.add_url_rule("/forecast.ics", view_func=forecast.forecast_ics)
 
 
 def get_blueprints():
