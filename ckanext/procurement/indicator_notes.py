@@ -85,11 +85,12 @@ def notes(results: list[dict] | None) -> list[dict[str, Any]]:
         if code not in INDICATOR_LABELS:
             continue
         sentence = _not_assessed(code, result) if result["result"] == NOT_ASSESSED else _assessed(code, result)
+        result_label = RESULT_LABELS[result["result"]]
         found.append({
             "code": code,
             "label": tk._(INDICATOR_LABELS[code]),
             "result": result["result"],
-            "result_label": tk._(RESULT_LABELS[result["result"]]),
+            "result_label": tk._(result_label),
             "text": sentence,
             "url": tk.url_for("procurement_insights.indicators") + "#" + code,
         })
