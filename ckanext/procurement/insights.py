@@ -1,4 +1,4 @@
-"""Public pages about competitiveness and accountability: the procurement forecast, what the indicators mean."""
+"""Public pages about competitiveness and accountability: the procurement forecast, suppliers, what the indicators mean."""
 from __future__ import annotations
 
 from flask import Blueprint
@@ -10,6 +10,7 @@ from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.formatting import format_money
 from ckanext.procurement.ocds.indicators import INDICATORS
 from ckanext.procurement.search import LIST_INDEX_FIELDS
+from ckanext.procurement.views import _context, _page
 
 insights = Blueprint("procurement_insights", __name__)
 
@@ -32,7 +33,36 @@ def indicators():
     })
 
 
+SUPPLIERS_PER_PAGE = 50
+
+
+def supplier_index():
+    """/supplier: suppliers of public processes, searchable by name, by total awarded or by name."""
+    q, sort = (tk.request.args.get("q") or "").strip(), tk.request.args.get("sort") or "awarded"
+    if sort not in ("awarded", "name"):
+        tk.abort(400, tk._('"sort" must be one of: {sorts}').format(sorts="awarded, name"))
+    page = _page(SUPPLIERS_PER_PAGE)
+    result = tk.get_action("procurement_supplier_list")(_context(), {
+        "q": q, "sort": sort, "limit": SUPPLIERS_PER_PAGE, "offset": (page - 1) * SUPPLIERS_PER_PAGE})
+    query = dict(({"q": q} if q else {}), **({"sort": sort} if sort != "awarded" else {}))
+    return tk.render("procurement/supplier_list.html", {
+        "result": result, "q": q, "sort": sort, "page": page, "query": query,
+        "pages": max(1, -(-result["count"] // SUPPLIERS_PER_PAGE)),
+    })
+
+
+def supplier_read(key: str):
+    """/supplier/<key>: one supplier's awards from public processes."""
+    try:
+        supplier = tk.get_action("procurement_supplier_show")(_context(), {"id": key})
+    except (tk.ObjectNotFound, tk.ValidationError):
+        return tk.abort(404, tk._("Supplier not found"))
+    return tk.render("procurement/supplier.html", {"supplier": supplier})
+
+
 insights.add_url_rule("/procurement/indicators", view_func=indicators)
+insights.add_url_rule("/supplier", view_func=supplier_index)
+insights.add_url_rule("/supplier/<path:key>", view_func=supplier_read)
 insights.add_url_rule("/forecast", view_func=forecast.forecast)
 insights.add_url_rule("/forecast.atom", view_func=forecast.forecast_atom)
 insights.add_url_rule("/forecast.ics", view_func=forecast.forecast_ics)

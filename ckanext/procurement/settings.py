@@ -80,7 +80,7 @@ def allow_private_addresses() -> bool:
 INDICATOR_SETTINGS = {
     "short_submission_days": ("ckanext.procurement.indicators.short_submission_days", int),
     "non_competitive_amount": ("ckanext.procurement.indicators.non_competitive_threshold", float),
-    "non_competitive_currency": ("ckanext.procurement.indicators.currency", str),
+    "non_competitive_currency": ("ckanext.procurement.currency", str),
     "amendment_increase_share": ("ckanext.procurement.indicators.amendment_increase_share", float),
     "award_above_estimate_share": ("ckanext.procurement.indicators.award_above_estimate_share", float),
     "payments_over_contract_share": ("ckanext.procurement.indicators.payments_over_contract_share", float),
