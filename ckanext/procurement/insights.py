@@ -60,7 +60,24 @@ def supplier_read(key: str):
     return tk.render("procurement/supplier.html", {"supplier": supplier})
 
 
+def department_index():
+    """/department: the departments (buyers) of public processes."""
+    departments = tk.get_action("procurement_buyer_list")(_context(), {})
+    return tk.render("procurement/department_list.html", {"departments": departments})
+
+
+def department_read(name: str):
+    """/department/<name>: one department's spend, competition, equity and top suppliers."""
+    try:
+        department = tk.get_action("procurement_buyer_show")(_context(), {"id": name})
+    except (tk.ObjectNotFound, tk.ValidationError):
+        return tk.abort(404, tk._("Department not found"))
+    return tk.render("procurement/department.html", {"department": department})
+
+
 insights.add_url_rule("/procurement/indicators", view_func=indicators)
+insights.add_url_rule("/department", view_func=department_index)
+insights.add_url_rule("/department/<path:name>", view_func=department_read)
 insights.add_url_rule("/supplier", view_func=supplier_index)
 insights.add_url_rule("/supplier/<path:key>", view_func=supplier_read)
 insights.add_url_rule("/forecast", view_func=forecast.forecast)

@@ -142,7 +142,7 @@ class ProcurementSupplierAward(tk.BaseModel):
     awarded = sa.Column(sa.Numeric)
     contracted = sa.Column(sa.Numeric)
     paid = sa.Column(sa.Numeric)
-    buyer_name = sa.Column(sa.UnicodeText)
+    buyer_name = sa.Column(sa.UnicodeText, index=True)
     main_category = sa.Column(sa.UnicodeText)
     fiscal_year = sa.Column(sa.Integer)
 
@@ -151,3 +151,26 @@ class ProcurementSupplierAward(tk.BaseModel):
         """The rows of one process, in the session's transaction (committed with its dataset)."""
         meta.Session.query(cls).filter(cls.package_id == package_id).delete(synchronize_session=False)
         meta.Session.add_all([cls(package_id=package_id, **row) for row in rows])
+
+
+class ProcurementProcessFigure(tk.BaseModel):
+    """One process's figures for the department pages (amounts in the process's currency, as its summary
+    gives them), rewritten with the record in the same transaction by procurement_process_save."""
+
+    __tablename__ = "procurement_process_figure"
+
+    package_id = sa.Column(sa.UnicodeText, primary_key=True)
+    buyer_name = sa.Column(sa.UnicodeText, index=True)
+    fiscal_year = sa.Column(sa.Integer)
+    main_category = sa.Column(sa.UnicodeText)
+    procurement_method = sa.Column(sa.UnicodeText)
+    number_of_tenderers = sa.Column(sa.Integer)
+    single_bid = sa.Column(sa.Boolean)  # None: not assessed
+    currency = sa.Column(sa.UnicodeText)
+    awarded = sa.Column(sa.Numeric)
+    contracted = sa.Column(sa.Numeric)
+    paid = sa.Column(sa.Numeric)
+
+    @classmethod
+    def replace(cls, package_id: str, figures: dict) -> None:
+        meta.Session.merge(cls(package_id=package_id, **figures))

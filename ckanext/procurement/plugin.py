@@ -11,7 +11,7 @@ from ckanext.procurement.api import views as ocds_api
 from ckanext.procurement.bulk import triggers as bulk_triggers, views as bulk_views
 from ckanext.procurement.dcat import datajson
 from ckanext.procurement.dataset import DATASET_TYPE
-from ckanext.procurement.logic import action, auth, source_config, suppliers, validators
+from ckanext.procurement.logic import action, auth, buyers, source_config, suppliers, validators
 
 
 @tk.blanket.config_declarations
@@ -39,13 +39,14 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IActions
 
     def get_actions(self):
-        return dict(action.get_actions(), **suppliers.get_actions(), **source_config.get_chained_actions(),
-                    **bulk_triggers.get_chained_actions(), **dcat.get_chained_actions())
+        return dict(action.get_actions(), **suppliers.get_actions(), **buyers.get_actions(),
+                    **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions(),
+                    **dcat.get_chained_actions())
 
     # IAuthFunctions
 
     def get_auth_functions(self):
-        return dict(auth.get_auth_functions(), **suppliers.get_auth_functions())
+        return dict(auth.get_auth_functions(), **suppliers.get_auth_functions(), **buyers.get_auth_functions())
 
     # IValidators
 

@@ -17,7 +17,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.procurement import dataset as process_dataset
 from ckanext.procurement import consistency, identity, interfaces, labels, process, quality, settings
 from ckanext.procurement.logic import schema, validators
-from ckanext.procurement.model import ProcurementRecord, ProcurementSupplierAward, release_dates
+from ckanext.procurement.model import ProcurementProcessFigure, ProcurementRecord, ProcurementSupplierAward, release_dates
 from ckanext.procurement.ocds import compile as ocds_compile
 from ckanext.procurement.ocds import derive, parse, supplier_facts
 
@@ -152,6 +152,7 @@ def procurement_process_save(context, data_dict):
         _forget_history(package.id)
     _stage_record(record, fields["id"], ocid, redacted, compiled, prepared.releases_hash, withheld, source_id)
     ProcurementSupplierAward.replace(fields["id"], _supplier_rows(compiled, summary))
+    ProcurementProcessFigure.replace(fields["id"], supplier_facts.process_figures(compiled, summary))
     # the package action indexes before it commits: the index must follow what the database holds
     with consistency.saving(fields["id"]):
         try:

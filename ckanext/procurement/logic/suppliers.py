@@ -18,13 +18,13 @@ from ckanext.procurement.model import ProcurementSupplierAward as Row
 MAX_LIMIT = 100
 
 
-def _public():
+def public_rows():
     """The rows of public, active processes."""
     return sa.and_(Package.id == Row.package_id, Package.state == "active", Package.private.is_(False),
                    Package.type == "contracting-process")
 
 
-def _money(value) -> float | None:
+def money(value) -> float | None:
     return float(value) if value is not None else None
 
 
@@ -49,12 +49,12 @@ def _totals(keys: list[str]) -> dict[str, list[dict[str, Any]]]:
         return {}
     query = (meta.Session.query(Row.supplier_key, Row.currency, sa.func.sum(Row.awarded), sa.func.sum(Row.contracted),
                                 sa.func.sum(Row.paid), sa.func.count(sa.distinct(Row.package_id)))
-             .join(Package, _public()).filter(Row.supplier_key.in_(keys))
+             .join(Package, public_rows()).filter(Row.supplier_key.in_(keys))
              .group_by(Row.supplier_key, Row.currency))
     found: dict[str, list] = {}
     for key, currency, awarded, contracted, paid, processes in query:
-        found.setdefault(key, []).append({"currency": currency, "awarded": _money(awarded),
-                                          "contracted": _money(contracted), "paid": _money(paid), "processes": processes})
+        found.setdefault(key, []).append({"currency": currency, "awarded": money(awarded),
+                                          "contracted": money(contracted), "paid": money(paid), "processes": processes})
     for totals in found.values():
         totals.sort(key=lambda t: (t["currency"] != portal_currency(), t["currency"] or "~"))
     return found
@@ -78,7 +78,7 @@ def procurement_supplier_list(context, data_dict):
     in_currency = sa.func.coalesce(sa.func.sum(Row.awarded).filter(Row.currency == currency), 0)
     name = sa.func.mode().within_group(Row.supplier_name)  # the spelling published most often
     query = meta.Session.query(Row.supplier_key, name, in_currency, sa.func.count(sa.distinct(Row.package_id))) \
-        .join(Package, _public()).group_by(Row.supplier_key)
+        .join(Package, public_rows()).group_by(Row.supplier_key)
     q = str(data_dict.get("q") or "").strip()
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -95,9 +95,9 @@ def procurement_supplier_list(context, data_dict):
 
 def _grouped(key: str, column) -> list[dict[str, Any]]:
     query = (meta.Session.query(column, Row.currency, sa.func.sum(Row.awarded), sa.func.count(sa.distinct(Row.package_id)))
-             .join(Package, _public()).filter(Row.supplier_key == key).group_by(column, Row.currency)
+             .join(Package, public_rows()).filter(Row.supplier_key == key).group_by(column, Row.currency)
              .order_by(column, Row.currency))
-    return [{"value": value, "currency": currency, "awarded": _money(awarded), "processes": processes}
+    return [{"value": value, "currency": currency, "awarded": money(awarded), "processes": processes}
             for value, currency, awarded, processes in query]
 
 
@@ -112,14 +112,14 @@ def procurement_supplier_show(context, data_dict):
     key = str(data_dict.get("id") or "").strip()
     if not key:
         raise tk.ValidationError({"id": [tk._("Missing value")]})
-    public = meta.Session.query(Row).join(Package, _public()).filter(Row.supplier_key == key)
+    public = meta.Session.query(Row).join(Package, public_rows()).filter(Row.supplier_key == key)
     rows = public.all()
     if not rows:
         raise tk.ObjectNotFound(tk._("Supplier not found"))
     names = sorted({r.supplier_name for r in rows})
     processes = (meta.Session.query(Package.name, Package.title, Row.currency, Row.awarded, Row.contracted, Row.paid,
                                     Row.buyer_name, Row.fiscal_year)
-                 .join(Package, _public()).filter(Row.supplier_key == key)
+                 .join(Package, public_rows()).filter(Row.supplier_key == key)
                  .order_by(Row.fiscal_year.desc().nullslast(), Package.title).limit(500))
     return {
         "key": key,
@@ -133,8 +133,8 @@ def procurement_supplier_show(context, data_dict):
         "by_fiscal_year": _grouped(key, Row.fiscal_year),
         "by_department": _grouped(key, Row.buyer_name),
         "by_category": _grouped(key, Row.main_category),
-        "processes": [{"name": name, "title": title, "currency": currency, "awarded": _money(awarded),
-                       "contracted": _money(contracted), "paid": _money(paid), "buyer_name": buyer,
+        "processes": [{"name": name, "title": title, "currency": currency, "awarded": money(awarded),
+                       "contracted": money(contracted), "paid": money(paid), "buyer_name": buyer,
                        "fiscal_year": year} for name, title, currency, awarded, contracted, paid, buyer, year in processes],
     }
 

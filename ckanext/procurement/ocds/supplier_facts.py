@@ -1,4 +1,5 @@
-"""What a process awarded to each supplier, one row per supplier and currency, for the supplier pages.
+"""The figures of the supplier and department pages: what a process awarded to each supplier (one row per
+supplier and currency), and the process's own figures.
 
 A supplier is identified by its published identifier (``parties/identifier`` scheme and id) where
 there is one, otherwise by its normalized name: the same company spelled two ways under one
@@ -18,6 +19,7 @@ from collections import defaultdict
 
 from .access import amount_of, currency_of, obj, objs, text
 from .amounts import current_contracts, transaction_amount, transaction_currency
+from .indicators import FLAGGED, NOT_FLAGGED, single_bid, Thresholds
 from .rows import Parties
 
 _NOT_WORD = re.compile(r"[^\w]+")
@@ -91,3 +93,37 @@ def supplier_rows(compiled: dict, summary: dict) -> list[dict]:
                 "paid": totals.get("paid"),
             })
     return rows
+
+
+def _single_currency(amounts: list[tuple]) -> tuple[float | None, str | None]:
+    """The sum of (amount, currency) pairs that share one currency; (None, None) if none or mixed."""
+    amounts = [(a, c) for a, c in amounts if a is not None]
+    currencies = {c for _, c in amounts}
+    if not amounts or len(currencies) != 1:
+        return None, None
+    return float(sum(a for a, _ in amounts)), currencies.pop()
+
+
+def process_figures(compiled: dict, summary: dict) -> dict:
+    """A process's figures for the department pages: what, how, competition, and its amounts in one currency
+    (awarded, contracted, paid), each None when unknown or published in several currencies."""
+    compiled = obj(compiled)
+    awards = _counted_awards(objs(compiled.get("awards")))
+    contracts = current_contracts(objs(compiled.get("contracts")))
+    transactions = [t for c in contracts for t in objs(obj(c.get("implementation")).get("transactions"))]
+    awarded, currency = _single_currency([(amount_of(a.get("value")), currency_of(a.get("value"))) for a in awards])
+    contracted, contract_currency = _single_currency(
+        [(amount_of(c.get("value")), currency_of(c.get("value"))) for c in contracts])
+    paid, paid_currency = _single_currency([(transaction_amount(t), transaction_currency(t)) for t in transactions])
+    currency = currency or contract_currency
+    single = single_bid(compiled, Thresholds())["result"]
+    return {
+        "buyer_name": summary.get("buyer_name"), "fiscal_year": summary.get("fiscal_year"),
+        "main_category": summary.get("main_category"), "procurement_method": summary.get("procurement_method"),
+        "number_of_tenderers": summary.get("number_of_tenderers"),
+        "single_bid": True if single == FLAGGED else False if single == NOT_FLAGGED else None,
+        "currency": currency,
+        "awarded": awarded,
+        "contracted": contracted if contract_currency == currency else None,
+        "paid": paid if paid_currency == currency else None,
+    }

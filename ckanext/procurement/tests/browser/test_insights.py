@@ -70,3 +70,57 @@ def test_the_process_page_notes_link_to_their_explanation(portal, portal_data):
     assert portal.page.url.endswith(f"/procurement/indicators#{code}")
     assert portal.page.locator(f"section#{code} h2").is_visible()
     assert "not an accusation" in portal.page.locator("main, [role=main]").first.inner_text()
+
+
+@pytest.fixture
+def supplier_path(portal, portal_data) -> str:
+    from ckan.tests import helpers
+
+    top = helpers.call_action("procurement_supplier_list", context={"user": ""}, limit=1)["results"]
+    assert top, "the harvested demo awards suppliers: the supplier index is not empty"
+    return f"/supplier/{top[0]['key']}"
+
+
+def test_supplier_index_and_page(portal, supplier_path, axe_audit):
+    portal.goto("/supplier")
+    assert portal.page.locator("tr.procurement-supplier").count() >= 1
+    axe_audit(portal.page, "index")
+    portal.goto(supplier_path)
+    assert portal.page.locator("table.procurement-supplier-totals tbody tr").count() >= 1
+    assert portal.page.locator("tr.procurement-supplier-process a[href*='/contracting-process/']").count() >= 1
+    axe_audit(portal.page, "page")
+
+
+def test_supplier_pages_on_a_phone(mobile_portal, supplier_path, axe_audit):
+    for path in ("/supplier", supplier_path):
+        mobile_portal.goto(path)
+        axe_audit(mobile_portal.page, "phone")
+        _no_sideways_scrolling(mobile_portal.page)
+
+
+def test_keyboard_searches_suppliers(portal, portal_data):
+    portal.goto("/supplier")
+    steps = pages.tab_through(portal.page)
+    assert any(s["tag"] == "input" and s["name"] == "q" for s in steps), _tab_report(steps)
+    assert any(s["tag"] == "a" and "/supplier/" in s["href"] for s in steps), _tab_report(steps)
+    _assert_focus_visible(steps)
+    portal.page.focus("#supplier-q")
+    portal.page.keyboard.type("a")
+    portal.wait_for_navigation_after(lambda: portal.page.keyboard.press("Enter"))
+    assert "q=a" in portal.page.url
+
+
+def test_department_index_and_page(portal, portal_data, axe_audit, mobile_portal):
+    portal.goto("/department")
+    links = portal.page.locator("tr.procurement-department a")
+    assert links.count() >= 1, "the demo's departments are listed"
+    axe_audit(portal.page, "index")
+    href = links.first.get_attribute("href")
+    links.first.focus()
+    portal.wait_for_navigation_after(lambda: portal.page.keyboard.press("Enter"))
+    assert portal.page.locator("[data-field='single-bid'] dd").inner_text()
+    assert portal.page.locator("table.procurement-department-equity tbody tr").count() == 5
+    axe_audit(portal.page, "page")
+    mobile_portal.goto(href)
+    axe_audit(mobile_portal.page, "phone")
+    _no_sideways_scrolling(mobile_portal.page)

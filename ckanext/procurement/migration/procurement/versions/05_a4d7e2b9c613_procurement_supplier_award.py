@@ -1,4 +1,5 @@
-"""What each process awarded to each supplier, per currency: the supplier pages' table.
+"""What each process awarded to each supplier, per currency, and each process's own figures: the tables
+of the supplier and department pages.
 
 Existing processes get their rows the next time they are saved (a harvest, or
 `procurement_process_save` with `force`).
@@ -38,7 +39,24 @@ def upgrade():
     )
     op.create_index("ix_procurement_supplier_award_package_id", "procurement_supplier_award", ["package_id"])
     op.create_index("ix_procurement_supplier_award_supplier_key", "procurement_supplier_award", ["supplier_key"])
+    op.create_index("ix_procurement_supplier_award_buyer_name", "procurement_supplier_award", ["buyer_name"])
+    op.create_table(
+        "procurement_process_figure",
+        sa.Column("package_id", sa.UnicodeText, primary_key=True),
+        sa.Column("buyer_name", sa.UnicodeText),
+        sa.Column("fiscal_year", sa.Integer),
+        sa.Column("main_category", sa.UnicodeText),
+        sa.Column("procurement_method", sa.UnicodeText),
+        sa.Column("number_of_tenderers", sa.Integer),
+        sa.Column("single_bid", sa.Boolean),
+        sa.Column("currency", sa.UnicodeText),
+        sa.Column("awarded", sa.Numeric),
+        sa.Column("contracted", sa.Numeric),
+        sa.Column("paid", sa.Numeric),
+    )
+    op.create_index("ix_procurement_process_figure_buyer_name", "procurement_process_figure", ["buyer_name"])
 
 
 def downgrade():
+    op.drop_table("procurement_process_figure")
     op.drop_table("procurement_supplier_award")
