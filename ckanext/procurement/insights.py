@@ -75,6 +75,16 @@ def department_read(name: str):
     return tk.render("procurement/department.html", {"department": department})
 
 
+def hub():
+    """/procurement: the portal's front door for procurement: this fiscal year's figures, the soonest deadlines, links."""
+    from ckanext.procurement.views import search_opportunities
+
+    stats = tk.get_action("procurement_stats")(_context(), {})
+    soonest = search_opportunities({}, 1, 5, include_private=False)["results"]
+    return tk.render("procurement/hub.html", {"stats": stats, "soonest": soonest})
+
+
+insights.add_url_rule("/procurement", view_func=hub)
 insights.add_url_rule("/procurement/indicators", view_func=indicators)
 insights.add_url_rule("/department", view_func=department_index)
 insights.add_url_rule("/department/<path:name>", view_func=department_read)

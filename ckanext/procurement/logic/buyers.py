@@ -1,9 +1,10 @@
-"""Department (buyer) figures: SQL aggregates over `procurement_process_figure` and
+"""Department (buyer) and portal figures: SQL aggregates over `procurement_process_figure` and
 `procurement_supplier_award` (written with each saved process). Public processes only; amounts per
 currency, shares of value in the portal's currency only (never across currencies).
 """
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -113,9 +114,53 @@ def procurement_buyer_show(context, data_dict):
     }
 
 
+
+
+@tk.side_effect_free
+def procurement_stats(context, data_dict):
+    """The portal's headline figures for a fiscal year (default: the current one), public processes only:
+    processes, awarded, contracted and paid in the portal's currency (other currencies are not added),
+    suppliers awarded, the share of the value awarded to certified businesses, open bids and planned purchases.
+
+    :param fiscal_year: e.g. 2027 (optional)
+    """
+    from ckanext.procurement import forecast, settings
+    from ckanext.procurement.ocds.dates import fiscal_year as fiscal_year_of
+    from ckanext.procurement.search import OPEN_FOR_BIDS_FQ
+
+    tk.check_access("procurement_stats", context, data_dict)
+    year = data_dict.get("fiscal_year") or fiscal_year_of(datetime.datetime.now(datetime.timezone.utc),
+                                                          settings.fiscal_year_start_month())
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise tk.ValidationError({"fiscal_year": [tk._("Must be a whole number")]})
+    currency = portal_currency()
+    in_currency = Process.currency == currency
+    processes, awarded, contracted, paid = (meta.Session.query(
+        sa.func.count(), sa.func.sum(Process.awarded).filter(in_currency),
+        sa.func.sum(Process.contracted).filter(in_currency), sa.func.sum(Process.paid).filter(in_currency))
+        .join(Package, _public_process()).filter(Process.fiscal_year == year).one())
+    suppliers, certified, whole = (meta.Session.query(
+        sa.func.count(sa.distinct(Award.supplier_key)),
+        sa.func.sum(Award.awarded).filter(Award.currency == currency, sa.func.cardinality(Award.categories) > 0),
+        sa.func.sum(Award.awarded).filter(Award.currency == currency))
+        .join(Package, public_rows()).filter(Award.fiscal_year == year).one())
+    search = tk.get_action("package_search")
+    public = {"ignore_auth": True}  # counts of public processes only (include_private off)
+    return {
+        "fiscal_year": year, "currency": currency, "processes": processes, "awarded": money(awarded),
+        "contracted": money(contracted), "paid": money(paid), "suppliers": suppliers,
+        "certified_share": _share(certified or 0, whole),
+        "open_for_bids": search(public, {"fq": f"+dataset_type:contracting-process {OPEN_FOR_BIDS_FQ}", "rows": 0})["count"],
+        "planned": search(public, {"fq": forecast.FORECAST_FQ, "rows": 0})["count"],
+    }
+
+
 def get_actions():
-    return {"procurement_buyer_list": procurement_buyer_list, "procurement_buyer_show": procurement_buyer_show}
+    return {"procurement_buyer_list": procurement_buyer_list, "procurement_buyer_show": procurement_buyer_show,
+            "procurement_stats": procurement_stats}
 
 
 def get_auth_functions():
-    return {"procurement_buyer_list": supplier_auth, "procurement_buyer_show": supplier_auth}
+    return {name: supplier_auth for name in get_actions()}

@@ -124,3 +124,18 @@ def test_department_index_and_page(portal, portal_data, axe_audit, mobile_portal
     mobile_portal.goto(href)
     axe_audit(mobile_portal.page, "phone")
     _no_sideways_scrolling(mobile_portal.page)
+
+
+def test_hub_figures_links_and_keyboard(portal, portal_data, axe_audit, mobile_portal):
+    portal.goto("/")
+    portal.wait_for_navigation_after(lambda: portal.page.click("header a[href='/procurement']"))
+    assert portal.page.locator(".procurement-hub-figures [data-figure]").count() == 8
+    assert int(portal.page.locator("[data-figure='open'] dd").inner_text()) >= 1, "the demo has open solicitations"
+    axe_audit(portal.page)
+    steps = pages.tab_through(portal.page)
+    for path in ("/forecast", "/supplier", "/department", "/procurement/indicators", "/publication-quality"):
+        assert any(s["tag"] == "a" and s["href"].endswith(path) for s in steps), f"Tab never reaches {path}"
+    _assert_focus_visible(steps)
+    mobile_portal.goto("/procurement")
+    axe_audit(mobile_portal.page, "phone")
+    _no_sideways_scrolling(mobile_portal.page)
