@@ -25,9 +25,9 @@ from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.formatting import format_date, format_money, parse_datetime
 from ckanext.procurement.ocds.access import obj, objs, text
 from ckanext.procurement.ocds.amounts import value_sort_key
+from ckanext.procurement.search import FORECAST_FQ
 from ckanext.procurement.views import ATOM, _context, _page, _solr_quote, _xml_text
 
-FORECAST_FQ = f"+dataset_type:{DATASET_TYPE} +status:planned -tender_start_date:[* TO NOW]"
 FILTERS = ("main_category", "buyer_name")
 SORTS = {
     "date": "if(exists(tender_start_date),0,1) asc, tender_start_date asc, metadata_modified desc",  # undated last

@@ -124,9 +124,9 @@ def procurement_stats(context, data_dict):
 
     :param fiscal_year: e.g. 2027 (optional)
     """
-    from ckanext.procurement import forecast, settings
+    from ckanext.procurement import settings
     from ckanext.procurement.ocds.dates import fiscal_year as fiscal_year_of
-    from ckanext.procurement.search import OPEN_FOR_BIDS_FQ
+    from ckanext.procurement.search import FORECAST_FQ, OPEN_FOR_BIDS_FQ
 
     tk.check_access("procurement_stats", context, data_dict)
     year = data_dict.get("fiscal_year") or fiscal_year_of(datetime.datetime.now(datetime.timezone.utc),
@@ -153,7 +153,7 @@ def procurement_stats(context, data_dict):
         "contracted": money(contracted), "paid": money(paid), "suppliers": suppliers,
         "certified_share": _share(certified or 0, whole),
         "open_for_bids": search(public, {"fq": f"+dataset_type:contracting-process {OPEN_FOR_BIDS_FQ}", "rows": 0})["count"],
-        "planned": search(public, {"fq": forecast.FORECAST_FQ, "rows": 0})["count"],
+        "planned": search(public, {"fq": FORECAST_FQ, "rows": 0})["count"],
     }
 
 
