@@ -27,7 +27,8 @@ SCALAR_FIELDS = (
     "award_value", "contract_value", "contract_original_value", "amount_paid", "number_of_tenderers",
     "value_band",
 )
-LIST_FIELDS = ("supplier_names", "supplier_scales", "supplier_categories", "item_classifications")
+LIST_FIELDS = ("supplier_names", "supplier_scales", "supplier_categories", "item_classifications", "indicator_flags",
+               "indicators_not_assessed")
 
 # repeating lists: the subfields the schema declares
 REPEATING = {

@@ -6,7 +6,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.procurement import labels, lifecycle
+from ckanext.procurement import indicator_notes, labels, lifecycle
 from ckanext.procurement.dataset import is_safe_url, json_or_value
 from ckanext.procurement.formatting import days_left as procurement_days_left
 from ckanext.procurement.formatting import format_date as procurement_date
@@ -42,7 +42,8 @@ def procurement_label(codelist: str, code: Any) -> str:
 def procurement_facet_label(facet: str, value: str) -> str:
     """What a facet item says: labels for codes, `FY2026` for fiscal years."""
     table = {"status": "status", "stage": "stage", "procurement_method": "method", "main_category": "procurementCategory",
-             "value_band": "value_band", "vocab_supplier_categories": "supplier_category"}
+             "value_band": "value_band", "vocab_supplier_categories": "supplier_category",
+             "vocab_indicator_flags": "indicator"}
     if facet in table:
         return labels.label(table[facet], value)
     if facet == "fiscal_year":
@@ -156,6 +157,11 @@ def procurement_review_waiting(organization_id: str) -> int | None:
     if not organization_id or not (user and user.is_authenticated):
         return None
     return review.waiting_count(user.name, organization_id)
+
+
+def procurement_indicator_notes(results: Any) -> list[dict[str, Any]]:
+    """The process page's notes of its indicators (see ckanext.procurement.indicator_notes)."""
+    return indicator_notes.notes(results if isinstance(results, list) else [])
 
 
 def get_helpers() -> dict[str, Any]:

@@ -13,6 +13,7 @@ import re
 from ckan.plugins.toolkit import _
 
 # the derived codes' labels live with the rules that derive them, in the OCDS package
+from ckanext.procurement.ocds.indicators import INDICATOR_LABELS
 from ckanext.procurement.ocds.vocabulary import N_
 from ckanext.procurement.ocds.vocabulary import STAGE_LABELS as STAGES
 from ckanext.procurement.ocds.vocabulary import STATUS_LABELS as STATUSES
@@ -114,6 +115,7 @@ def label(codelist: str, code: str | None) -> str:
         "status": STATUSES,
         "value_band": VALUE_BANDS,
         "supplier_category": CATEGORY_LABELS,
+        "indicator": INDICATOR_LABELS,
     }.get(codelist) or CODELISTS.get(codelist, {})
     if code in table:
         return _(table[code])

@@ -350,6 +350,7 @@ def build(
         compiled, releases, now=now,
         fiscal_year_start_month=settings.fiscal_year_start_month(),
         classification_mapping=settings.classification_mapping(),
+        indicator_thresholds=settings.indicator_thresholds(),
         schema=schema,
     )
     return _view_model(summary, compiled, releases, _history(releases, schema, summary.get("currency")), pkg=pkg,

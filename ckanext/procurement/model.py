@@ -121,3 +121,56 @@ class ProcurementSecret(tk.BaseModel):
             new.difference_update(claimed)
         meta.Session.execute(table.delete()
                              .where(table.c.harvest_source_id == source_id, table.c.id.notin_(secret_ids)))
+
+
+class ProcurementSupplierAward(tk.BaseModel):
+    """What one process awarded to one supplier, per currency (``ocds.supplier_facts``), with the process
+    facts the supplier pages group by. Rewritten with the record, in the same transaction, by
+    procurement_process_save; public figures join the dataset (active and public only)."""
+
+    __tablename__ = "procurement_supplier_award"
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    package_id = sa.Column(sa.UnicodeText, nullable=False, index=True)
+    supplier_key = sa.Column(sa.UnicodeText, nullable=False, index=True)
+    supplier_name = sa.Column(sa.UnicodeText, nullable=False)
+    identifier_scheme = sa.Column(sa.UnicodeText)
+    identifier_id = sa.Column(sa.UnicodeText)
+    scale = sa.Column(sa.UnicodeText)
+    categories = sa.Column(ARRAY(sa.UnicodeText), nullable=False, default=list)
+    currency = sa.Column(sa.UnicodeText)
+    awarded = sa.Column(sa.Numeric)
+    contracted = sa.Column(sa.Numeric)
+    paid = sa.Column(sa.Numeric)
+    buyer_name = sa.Column(sa.UnicodeText, index=True)
+    main_category = sa.Column(sa.UnicodeText)
+    fiscal_year = sa.Column(sa.Integer)
+
+    @classmethod
+    def replace(cls, package_id: str, rows: list[dict]) -> None:
+        """The rows of one process, in the session's transaction (committed with its dataset)."""
+        meta.Session.query(cls).filter(cls.package_id == package_id).delete(synchronize_session=False)
+        meta.Session.add_all([cls(package_id=package_id, **row) for row in rows])
+
+
+class ProcurementProcessFigure(tk.BaseModel):
+    """One process's figures for the department pages (amounts in the process's currency, as its summary
+    gives them), rewritten with the record in the same transaction by procurement_process_save."""
+
+    __tablename__ = "procurement_process_figure"
+
+    package_id = sa.Column(sa.UnicodeText, primary_key=True)
+    buyer_name = sa.Column(sa.UnicodeText, index=True)
+    fiscal_year = sa.Column(sa.Integer)
+    main_category = sa.Column(sa.UnicodeText)
+    procurement_method = sa.Column(sa.UnicodeText)
+    number_of_tenderers = sa.Column(sa.Integer)
+    single_bid = sa.Column(sa.Boolean)  # None: not assessed
+    currency = sa.Column(sa.UnicodeText)
+    awarded = sa.Column(sa.Numeric)
+    contracted = sa.Column(sa.Numeric)
+    paid = sa.Column(sa.Numeric)
+
+    @classmethod
+    def replace(cls, package_id: str, figures: dict) -> None:
+        meta.Session.merge(cls(package_id=package_id, **figures))

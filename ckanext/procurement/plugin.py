@@ -6,12 +6,12 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.procurement import cli, dcat, harvest_guard, harvest_index, helpers, interfaces, published, search, views
+from ckanext.procurement import cli, dcat, harvest_guard, harvest_index, helpers, insights, interfaces, published, search, views
 from ckanext.procurement.api import views as ocds_api
 from ckanext.procurement.bulk import triggers as bulk_triggers, views as bulk_views
 from ckanext.procurement.dcat import datajson
 from ckanext.procurement.dataset import DATASET_TYPE
-from ckanext.procurement.logic import action, auth, source_config, validators
+from ckanext.procurement.logic import action, auth, buyers, source_config, suppliers, validators
 from ckanext.procurement.source_form import helpers as source_form_helpers, views as source_form_views
 from ckanext.procurement.review import logic as review, views as review_views
 
@@ -41,13 +41,15 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IActions
 
     def get_actions(self):
-        return dict(action.get_actions(), **review.get_actions(), **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions(),
+        return dict(action.get_actions(), **review.get_actions(), **suppliers.get_actions(), **buyers.get_actions(),
+                    **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions(),
                     **dcat.get_chained_actions())
 
     # IAuthFunctions
 
     def get_auth_functions(self):
-        return dict(auth.get_auth_functions(), **review.get_auth_functions())
+        return dict(auth.get_auth_functions(), **review.get_auth_functions(), **suppliers.get_auth_functions(),
+                    **buyers.get_auth_functions())
 
     # IValidators
 
@@ -100,7 +102,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     def get_blueprint(self):
         return (views.get_blueprints() + harvest_guard.get_blueprints() + bulk_views.get_blueprints()
                 + ocds_api.get_blueprints() + [datajson.blueprint] + source_form_views.get_blueprints()
-                + review_views.get_blueprints())
+                + review_views.get_blueprints() + insights.get_blueprints())
 
     # IClick
 

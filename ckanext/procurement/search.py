@@ -21,6 +21,9 @@ LIST_INDEX_FIELDS = {name: f"vocab_{name}" for name in LIST_FIELDS}
 # the flag of the "open for bids" filter, a CKAN `ext_` search parameter
 OPEN_FOR_BIDS_PARAM = "ext_open"
 OPEN_FOR_BIDS_FQ = "+tender_status:active +tender_end_date:[NOW TO *]"
+# planned purchases (/forecast): planned, and the expected solicitation date not passed (a status saved
+# before that date would otherwise keep a process on the forecast after its tender opened)
+FORECAST_FQ = f"+dataset_type:{DATASET_TYPE} +status:planned -tender_start_date:[* TO NOW]"
 
 # a query that is one identifier (an ocid, a contract number): `ocds-213czf-000-00001`,
 # `ocds-34a6hz-01B68-160244/001/CZ`, `SDH-SMINC-26-2016`
@@ -159,4 +162,5 @@ def process_facets() -> dict[str, str]:
         LIST_INDEX_FIELDS["supplier_categories"]: _("Supplier classification"),
         "fiscal_year": _("Fiscal year"),
         "value_band": _("Value"),
+        LIST_INDEX_FIELDS["indicator_flags"]: _("Indicators flagged"),
     }

@@ -8,6 +8,7 @@ import tempfile
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement.ocds import derive, schema as ocds_schema
+from ckanext.procurement.ocds.indicators import Thresholds
 from ckanext.procurement.ocds.redact import identifying_paths
 
 
@@ -73,3 +74,29 @@ def auth_env_allowlist() -> list[str]:
 
 def allow_private_addresses() -> bool:
     return tk.asbool(tk.config.get("ckanext.procurement.allow_private_addresses"))
+
+
+# the indicators' settings: Thresholds field -> (config key, type)
+INDICATOR_SETTINGS = {
+    "short_submission_days": ("ckanext.procurement.indicators.short_submission_days", int),
+    "non_competitive_amount": ("ckanext.procurement.indicators.non_competitive_threshold", float),
+    "non_competitive_currency": ("ckanext.procurement.currency", str),
+    "amendment_increase_share": ("ckanext.procurement.indicators.amendment_increase_share", float),
+    "award_above_estimate_share": ("ckanext.procurement.indicators.award_above_estimate_share", float),
+    "payments_over_contract_share": ("ckanext.procurement.indicators.payments_over_contract_share", float),
+}
+
+
+def indicator_thresholds() -> Thresholds:
+    """The indicators' thresholds; a value that isn't a non-negative number is a configuration error, named."""
+    values = {}
+    for field, (key, kind) in INDICATOR_SETTINGS.items():
+        raw = tk.config.get(key)
+        try:
+            value = kind(str(raw).strip())
+        except (TypeError, ValueError):
+            value = None
+        if value is None or (kind is not str and value < 0) or (kind is str and not value):
+            raise tk.ValidationError({key: [tk._("{value!r} is not a valid setting; fix the site setting").format(value=raw)]})
+        values[field] = value.upper() if kind is str else value
+    return Thresholds(**values)

@@ -17,9 +17,9 @@ import ckan.plugins.toolkit as tk
 from ckanext.procurement import dataset as process_dataset
 from ckanext.procurement import consistency, identity, interfaces, labels, process, quality, quality_guidance, quality_open, settings
 from ckanext.procurement.logic import schema, validators
-from ckanext.procurement.model import ProcurementRecord, release_dates
+from ckanext.procurement.model import ProcurementProcessFigure, ProcurementRecord, ProcurementSupplierAward, release_dates
 from ckanext.procurement.ocds import compile as ocds_compile
-from ckanext.procurement.ocds import derive, parse
+from ckanext.procurement.ocds import derive, parse, supplier_facts
 from ckanext.procurement.review import state as review_state
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ def procurement_process_save(context, data_dict):
         now=datetime.datetime.now(datetime.timezone.utc),
         fiscal_year_start_month=settings.fiscal_year_start_month(),
         classification_mapping=settings.classification_mapping(),
+        indicator_thresholds=settings.indicator_thresholds(),
         schema=release_schema,
     )
     fields = process_dataset.dataset_fields(summary)
@@ -154,6 +155,8 @@ def procurement_process_save(context, data_dict):
     if package is not None and record is not None and removed - set(record.withheld or []):
         _forget_history(package.id)
     _stage_record(record, fields["id"], ocid, redacted, compiled, prepared.releases_hash, withheld, source_id)
+    ProcurementSupplierAward.replace(fields["id"], _supplier_rows(compiled, summary))
+    ProcurementProcessFigure.replace(fields["id"], supplier_facts.process_figures(compiled, summary))
     # the package action indexes before it commits: the index must follow what the database holds
     with consistency.saving(fields["id"]):
         try:
@@ -236,6 +239,12 @@ def _forget_history(package_id: str) -> None:
     from ckanext.activity.model import Activity
 
     model.Session.query(Activity).filter(Activity.object_id == package_id).delete(synchronize_session=False)
+
+
+def _supplier_rows(compiled: dict, summary: dict) -> list[dict]:
+    """What the process awarded to each supplier, with the process facts the supplier pages group by."""
+    process = {key: summary.get(key) for key in ("buyer_name", "main_category", "fiscal_year")}
+    return [dict(row, **process) for row in supplier_facts.supplier_rows(compiled, summary)]
 
 
 def _stage_record(record, package_id, ocid, releases, compiled, releases_hash, withheld, source_id):

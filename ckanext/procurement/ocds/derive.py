@@ -30,6 +30,7 @@ from .amounts import (
     value_sort_key,
 )
 from .dates import fiscal_year, parse_date
+from .indicators import FLAGGED, NOT_ASSESSED, Thresholds, assess, codes_with, number_of_tenderers
 from .stages import furthest_stage, plain_status, relevant_status
 from .vocabulary import STAGE_LABELS, STAGES, STATUS_LABELS, STATUSES, VALUE_BAND_LABELS, VALUE_BANDS
 
@@ -102,6 +103,9 @@ SUMMARY_FIELDS = {
     "transactions": "[{id, date, value, currency, payer, payee, contract_id}].",
     "documents": "[{id, url, title, description, document_type, format, language, date_published, stage, "
                  "related_id}].",
+    "indicators": "[{code, result (flagged|not_flagged|not_assessed), details}] of every indicator (see .indicators).",
+    "indicator_flags": "Codes of the indicators flagged.",
+    "indicators_not_assessed": "Codes of the indicators not assessed (a field they need is missing).",
 }
 
 
@@ -113,15 +117,6 @@ def _first_currency(compiled: dict) -> str | None:
     candidates += [a.get("value") for a in objs(compiled.get("awards"))]
     candidates += [c.get("value") for c in objs(compiled.get("contracts"))]
     return next((c for c in map(currency_of, candidates) if c), None)
-
-
-def _number_of_tenderers(tender: dict) -> int | None:
-    declared = tender.get("numberOfTenderers")
-    if isinstance(declared, int) and not isinstance(declared, bool):
-        return declared
-    tenderers = {str(t.get("id") or t.get("name")) for t in objs(tender.get("tenderers"))
-                 if t.get("id") or t.get("name")}
-    return len(tenderers) or None
 
 
 def _item_classifications(compiled: dict) -> list[str]:
@@ -168,6 +163,7 @@ def summarize(
     fiscal_year_start_month: int = 7,
     classification_mapping: dict | None = None,
     schema: dict | None = None,
+    indicator_thresholds: Thresholds | None = None,
 ) -> dict:
     """Return every derived field of a contracting process; see :data:`SUMMARY_FIELDS`.
 
@@ -179,6 +175,7 @@ def summarize(
     :param classification_mapping: supplier categories (default :data:`DEFAULT_CLASSIFICATION_MAPPING`).
     :param schema: the release schema dict, so amendment changes merge exactly as compiling did
         (without it, lists without ids such as ``additionalClassifications`` may compare oddly).
+    :param indicator_thresholds: the indicators' settings (default :class:`~.indicators.Thresholds`).
     """
     compiled = obj(compiled)
     now = now or datetime.now(timezone.utc)
@@ -264,7 +261,7 @@ def summarize(
         "contract_value": amounts["contract_value"],
         "contract_original_value": contract_original_value,
         "amount_paid": total(transaction_amount(t) for t in transactions),
-        "number_of_tenderers": _number_of_tenderers(tender),
+        "number_of_tenderers": number_of_tenderers(tender),
         "fiscal_year": fiscal_year(key_date, fiscal_year_start_month),
         "value_band": value_band(value),
         "value": float(value) if value is not None else None,
@@ -277,4 +274,8 @@ def summarize(
         "transactions": rows.transaction_rows(contracts, parties),
         "documents": rows.document_rows(compiled, lang),
     }
+    indicators = assess(compiled, releases, indicator_thresholds)
+    summary["indicators"] = indicators
+    summary["indicator_flags"] = codes_with(indicators, FLAGGED)
+    summary["indicators_not_assessed"] = codes_with(indicators, NOT_ASSESSED)
     return summary

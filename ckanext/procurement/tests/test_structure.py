@@ -10,7 +10,8 @@ PACKAGE = "ckanext.procurement"
 ROOT = Path(__file__).resolve().parents[1]
 OCDS = f"{PACKAGE}.ocds"
 # the top layer: nothing below it imports these
-TOP = {f"{PACKAGE}.{name}" for name in ("plugin", "views", "cli", "wsgi")}
+# the web layer: the plugin, its pages (views; insights and forecast, the #10 pages built on views), the CLI
+TOP = {f"{PACKAGE}.{name}" for name in ("plugin", "views", "insights", "forecast", "cli", "wsgi")}
 # what the OCDS package may not import: CKAN and its web and database stack
 CKAN_GLUE = ("ckan", "ckanext", "flask", "sqlalchemy", "alembic")
 

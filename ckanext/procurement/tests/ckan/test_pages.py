@@ -172,11 +172,12 @@ class TestProcessPage:
         soup = page(app, f"/contracting-process/{fictional['name']}")
         nav = soup.select("#main-navigation-toggle .navbar-nav > li > a")
         assert [(text(a), a["href"]) for a in nav] == [
+            ("Procurement", "/procurement"),  # the hub (#10)
             ("Contracts", "/contracting-process/"), ("Bid opportunities", "/opportunities"),
             ("Datasets", "/dataset/"), ("Organizations", "/organization/"), ("Groups", "/group/"),
             ("About", "/about"),
         ]
-        assert nav[0].find_parent("li").get("class") == ["active"]
+        assert nav[1].find_parent("li").get("class") == ["active"]  # Contracts, on a process page
         # CKAN's entries come from CKAN's own block (super()), not from a copy that would
         # miss what a later CKAN release or another extension adds there
         header = (Path(__file__).resolve().parents[2] / "templates" / "header.html").read_text()
