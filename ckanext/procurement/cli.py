@@ -43,13 +43,66 @@ def refresh_status():
         package = model.Package.get(row["id"])
         if record is None or package is None:
             continue
-        tk.get_action("procurement_process_save")(
-            {"user": user, "ignore_auth": True},
-            {"releases": record.releases, "owner_org": package.owner_org, "force": True,
-             "harvest_source_id": record.harvest_source_id},
-        )
+        _derive_again(record, package, user)
         refreshed += 1
     click.echo(f"refreshed {refreshed} processes")
+
+
+def _derive_again(record, package, user: str) -> None:
+    """Save a process again from its stored record: what was withheld from it (already taken
+    out of the stored releases) and why stay named."""
+    import ckan.plugins.toolkit as tk
+
+    tk.get_action("procurement_process_save")(
+        {"user": user, "ignore_auth": True},
+        {"releases": record.releases, "owner_org": package.owner_org, "force": True,
+         "harvest_source_id": record.harvest_source_id, "withheld_paths": list(record.withheld or []),
+         "redaction_reason": package.extras.get("withheld_reason") or None},
+    )
+
+
+@procurement.command("rederive")
+@click.option("--organization", "organizations", multiple=True, help="name or id; repeat for several (default: all)")
+def rederive(organizations: tuple[str, ...]):
+    """Derive every active process again from its stored OCDS record.
+
+    Run it after an upgrade that adds derived figures (the supplier and
+    department tables, indicator flags) and after changing an indicator
+    threshold, the fiscal year or the classification mapping: a harvest only
+    re-derives the processes whose releases changed. Nothing is fetched; the
+    record, the review state and a coordinator's edits stay.
+    """
+    import ckan.model as model
+
+    from ckanext.procurement.dataset import DATASET_TYPE
+    from ckanext.procurement.model import ProcurementRecord
+
+    user = _site_user()["name"]
+    query = model.Session.query(model.Package.id).filter(
+        model.Package.type == DATASET_TYPE, model.Package.state == "active")
+    if organizations:
+        found = [model.Group.get(name) for name in organizations]
+        missing = [name for name, group in zip(organizations, found) if group is None or not group.is_organization]
+        if missing:
+            raise click.UsageError(f"no organization {', '.join(missing)}")
+        query = query.filter(model.Package.owner_org.in_([group.id for group in found]))
+    package_ids = [package_id for (package_id,) in query.order_by(model.Package.id)]
+    done = failed = 0
+    with click.progressbar(package_ids, label="processes", show_pos=True) as bar:
+        for package_id in bar:
+            record, package = ProcurementRecord.by_package(package_id), model.Package.get(package_id)
+            if record is None or package is None:
+                continue
+            try:
+                _derive_again(record, package, user)
+                done += 1
+            except Exception as error:  # one process that no longer validates must not stop the others
+                model.Session.rollback()
+                failed += 1
+                click.echo(f"\n{record.ocid}: {error}", err=True)
+    click.echo(f"derived {done} processes again" + (f"; {failed} failed (above)" if failed else ""))
+    if failed:
+        raise SystemExit(1)
 
 
 @procurement.command("harvest")

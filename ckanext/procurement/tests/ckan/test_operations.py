@@ -89,6 +89,45 @@ def test_refresh_status_moves_closed_tenders_to_evaluation(sysadmin, organizatio
     assert helpers.call_action("package_show", id=saved["package"]["id"])["status"] == "evaluation"
 
 
+def test_rederive_fills_what_an_upgrade_added_and_keeps_what_was_withheld(sysadmin, organization):
+    """After an upgrade that adds derived figures, `ckan procurement rederive` derives every active process
+    again from its record: the supplier rows come back, the withheld paths and reason stay named, a
+    withdrawn process stays withdrawn."""
+    import ckan.model as model
+
+    from ckanext.procurement.model import ProcurementSupplierAward
+
+    def release(ocid, title):
+        return {"ocid": ocid, "id": "r1", "date": "2026-01-05T10:00:00Z", "tag": ["award"], "initiationType": "tender",
+                "parties": [{"id": "s1", "name": "Acme Salt", "roles": ["supplier"], "contactPoint": {"email": "sales@acme.example"}}],
+                "tender": {"id": "t1", "title": title, "status": "complete"},
+                "awards": [{"id": "a1", "status": "active", "value": {"amount": 1200, "currency": "USD"},
+                            "suppliers": [{"id": "s1", "name": "Acme Salt"}]}]}
+
+    kept = helpers.call_action("procurement_process_save", context={"user": sysadmin["name"]},
+                               releases=[release("ocds-demo01-rederive-1", "Road salt")], owner_org=organization["id"],
+                               redact_paths=["parties/contactPoint/email"], redaction_reason="Staff contact details")["package"]
+    withdrawn = helpers.call_action("procurement_process_save", context={"user": sysadmin["name"]},
+                                    releases=[release("ocds-demo01-rederive-2", "Grit")], owner_org=organization["id"])["package"]
+    helpers.call_action("package_delete", context={"user": sysadmin["name"]}, id=withdrawn["id"])
+    model.Session.query(ProcurementSupplierAward).delete()  # as before the migration that added the table
+    model.Session.commit()
+
+    result = _ckan("procurement", "rederive")
+    assert result.returncode == 0, result.stderr
+    assert "derived 1 processes again" in result.stdout
+    model.Session.remove()
+    assert {row.package_id for row in model.Session.query(ProcurementSupplierAward)} == {kept["id"]}
+    shown = helpers.call_action("package_show", id=kept["id"])
+    assert shown["withheld_paths"] == ["parties/contactPoint/email"]
+    assert shown["withheld_reason"] == "Staff contact details"
+    assert "sales@acme.example" not in str(helpers.call_action("procurement_record_show", id="ocds-demo01-rederive-1"))
+    assert helpers.call_action("package_show", context={"user": sysadmin["name"]}, id=withdrawn["id"])["state"] == "deleted"
+
+    result = _ckan("procurement", "rederive", "--organization", "no-such-org")
+    assert result.returncode != 0 and "no organization no-such-org" in result.stderr
+
+
 def test_command_line_harvest_runs_the_waiting_job(sysadmin, organization):
     with DemoServer(processes=6, seed=5) as demo:
         source = create_source(sysadmin["name"], organization["id"], demo.releases_url, name="cli-source")
