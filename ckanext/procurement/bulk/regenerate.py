@@ -67,7 +67,7 @@ def generate(scope: str, on_progress: Optional[Callable[[int], None]] = None) ->
     target = writers.Target(scope=scope, swap=swap, rows=lambda: published.stream(query), publication=publication,
                             limits=limits(), on_progress=on_progress)
     try:
-        files = [bulk_file for writer in writers.WRITERS for bulk_file in writer(target)]
+        files = writers.write_files(target)
         manifest = swap.commit(files)
     finally:
         swap.discard()
