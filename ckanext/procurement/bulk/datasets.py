@@ -135,16 +135,17 @@ def _generated(facts: Facts, existing: Optional[dict]) -> dict:
 
 def _resources(manifest: dict, url_for: Callable[[str], str], existing: list[dict]) -> list[dict]:
     ids = {resource.get("url"): resource["id"] for resource in existing}
-    parts: dict[str, int] = {}
+    parts: dict[tuple, int] = {}  # how many parts each package file has
     for entry in manifest["files"]:
-        if entry["kind"] == "release-package":
-            parts[entry["year"]] = parts.get(entry["year"], 0) + 1
+        if entry["kind"] in ("release-package", "record-package"):
+            key = (entry["kind"], entry.get("year"))
+            parts[key] = parts.get(key, 0) + 1
     resources = []
     for entry in manifest["files"]:
         url = url_for(entry["name"])
         resource = {
             "url": url,
-            "name": _title(entry, parts.get(entry.get("year"), 1) > 1),
+            "name": _title(entry, parts.get((entry["kind"], entry.get("year")), 1) > 1),
             "description": _description(entry),
             "format": entry["format"],
             "mimetype": entry["mimetype"],
@@ -184,6 +185,8 @@ def _title(entry: dict, split: bool) -> str:
         if split:
             return tk._("Release package, {year}, part {part} (gzip)").format(year=year, part=entry["part"])
         return tk._("Release package, {year} (gzip)").format(year=year)
+    if kind == "record-package" and split:
+        return tk._("Record package, all years, part {part} (gzip)").format(part=entry["part"])
     titles = {
         "record-package": tk._("Record package, all years (gzip)"),
         "flat-csv": tk._("Flattened tables (CSV files, zip)"),

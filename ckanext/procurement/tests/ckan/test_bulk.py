@@ -263,6 +263,18 @@ def test_release_packages_are_split_within_the_limits(sysadmin, organization, ck
         [f"ocds-split-{n}" for n in range(7)] + ["ocds-split-big", "ocds-split-old"])
     dataset = helpers.call_action("package_show", id=datasets.dataset_id(organization["id"]))
     assert "Release package, 2024, part 2 (gzip)" in [r["name"] for r in dataset["resources"]]
+    # the record package too: a record counts the awards of its releases and of its compiled release
+    records = [f for f in storage.read_manifest(organization["id"])["files"] if f["kind"] == "record-package"]
+    assert [f["name"] for f in records][:2] == ["record-package.json.gz", "record-package-part2.json.gz"]
+    for part in records:
+        package = json.loads(unzipped(storage.scope_directory(organization["id"]) / part["name"]))
+        awards = sum(len(r.get("awards") or []) for record in package["records"]
+                     for r in record["releases"] + [record["compiledRelease"]])
+        assert awards <= 5 or len(package["records"]) == 1
+        assert part["processes"] == len(package["records"]) and package["uri"].endswith("/" + part["name"])
+    assert sorted(o for f in records for o in files[f["name"]]) == sorted(
+        [f"ocds-split-{n}" for n in range(7)] + ["ocds-split-big", "ocds-split-old"])
+    assert "Record package, all years, part 2 (gzip)" in [r["name"] for r in dataset["resources"]]
 
     # by size: no part bigger than the limit unless a single release is
     monkeypatch.setitem(ckan_config, "ckanext.procurement.bulk.max_package_items", 250000)
@@ -323,7 +335,7 @@ def test_only_listed_files_are_served(app, two_processes, bulk_dir):
 
 
 def test_the_flattened_tables_are_bulk_files_of_their_dataset(app, two_processes):
-    assert [writer.function for writer in writers.WRITERS[1:]] == [flatten.write_flat]
+    assert [spec.name for spec in writers.FLAT_FILES] == ["flat-csv.zip", "flat.xlsx", "data-dictionary.csv"]
     regenerate.generate(PORTAL)
     types = {"flat-csv.zip": "application/zip", "data-dictionary.csv": "text/csv; charset=utf-8",
              "flat.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
