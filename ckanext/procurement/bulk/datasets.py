@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 NAMESPACE = uuid.UUID("5b0f3c3e-6a52-4d8e-9a51-0c1f6f3b2d7a")
 GENERATING = "procurement_bulk_generating"  # in the context of the regeneration's own saves
 OCID_PREFIX = re.compile(r"^ocds-[a-z0-9]{6}$")
-DEFAULT_UPDATE_FREQUENCY = "irregular"  # regenerated after each harvest that changed something
+DEFAULT_UPDATE_FREQUENCY = "irregular"
+PORTAL_ORGANIZATION = "ckanext.procurement.bulk.portal_organization"  # regenerated after each harvest that changed something
 
 
 def dataset_id(scope: str) -> str:
@@ -67,12 +68,18 @@ def package_settings(scope: str) -> dict:
 
 
 def portal_owner() -> Optional[str]:
-    configured = tk.config.get("ckanext.procurement.bulk.portal_organization")
+    """The organization owning the portal's dataset: the configured one, else the oldest publisher.
+
+    :raises ckan.plugins.toolkit.ObjectNotFound: the configured one is not an active organization
+        (a typo would otherwise hand the portal's dataset to whoever published first)."""
+    configured = tk.config.get(PORTAL_ORGANIZATION)
     if configured:
         group = model.Group.get(configured)
         if group is not None and group.is_organization and group.state == "active":
             return group.id
-        log.warning("ckanext.procurement.bulk.portal_organization %r is not an organization", configured)
+        raise tk.ObjectNotFound(tk._("{option} is {name!r}, which is not an active organization: "
+                                     "set it to an organization's name or id, or leave it empty").format(
+                                         option=PORTAL_ORGANIZATION, name=configured))
     publishers = published.records().with_entities(model.Package.owner_org).distinct().subquery()
     oldest = (model.Session.query(model.Group.id)
               .filter(model.Group.id.in_(model.Session.query(publishers.c.owner_org)), model.Group.state == "active")

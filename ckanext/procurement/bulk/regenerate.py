@@ -50,9 +50,14 @@ def _organization(scope: str) -> Optional[dict]:
 
 def generate(scope: str, on_progress: Optional[Callable[[int], None]] = None) -> Optional[dict]:
     """Write the scope's files (swapped in when all are complete) and update its dataset;
-    returns the manifest, or None for an organization that no longer exists."""
+    returns the manifest, or None for an organization that no longer exists.
+
+    :raises ckan.plugins.toolkit.ObjectNotFound: for the portal, when
+        `ckanext.procurement.bulk.portal_organization` names no active organization."""
     organization = None
-    if scope != PORTAL:
+    if scope == PORTAL:
+        datasets.portal_owner()  # a misconfigured owner stops here, before any file is written
+    else:
         organization = _organization(scope)
         if organization is None:
             log.info("Bulk files of %s not regenerated: no such active organization", scope)
@@ -78,6 +83,7 @@ def generate(scope: str, on_progress: Optional[Callable[[int], None]] = None) ->
 
 def generate_all(organization: Optional[str] = None, echo: Callable[[str], None] = log.info) -> list[str]:
     """Regenerate every publisher and the portal (or one organization, by name or id, and the portal)."""
+    datasets.portal_owner()  # a misconfigured owner of the portal's dataset: say so before any work
     if organization is not None:
         group = model.Group.get(organization)
         if group is None or not group.is_organization:

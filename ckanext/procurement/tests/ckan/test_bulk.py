@@ -11,6 +11,8 @@ import zipfile
 
 import pytest
 
+import ckan.plugins.toolkit as tk
+from ckan import model
 from ckan.lib import jobs
 from ckan.tests import factories, helpers
 
@@ -418,3 +420,27 @@ def test_a_job_waits_for_a_running_harvest_of_its_publisher(two_processes, sysad
     helpers.call_action("harvest_source_reindex", id=source["id"])  # what harvest_jobs_run does at a job's end
     run_worker()
     assert len(ocids_by_file(org["id"])["record-package.json.gz"]) == 4
+
+
+def test_the_configured_portal_organization_owns_the_portals_dataset(two_processes, sysadmin, ckan_config, monkeypatch):
+    other = factories.Organization(users=[{"name": sysadmin["name"], "capacity": "admin"}], name="procurement-office")
+    helpers.call_action("package_delete", context={"user": sysadmin["name"]}, id=datasets.dataset_id(PORTAL))
+    model.Package.get(datasets.dataset_id(PORTAL)).purge()  # gone for good: the next regeneration creates it
+    model.repo.commit_and_remove()
+    monkeypatch.setitem(ckan_config, datasets.PORTAL_ORGANIZATION, "procurement-office")
+    regenerate.generate(PORTAL)
+    assert helpers.call_action("package_show", id=datasets.dataset_id(PORTAL))["owner_org"] == other["id"]
+
+
+def test_an_unknown_portal_organization_is_a_clear_error_before_any_file(cli, two_processes, ckan_config, monkeypatch):
+    from ckan.cli.cli import ckan
+
+    before = storage.read_manifest(PORTAL)
+    monkeypatch.setitem(ckan_config, datasets.PORTAL_ORGANIZATION, "procurement-ofice")
+    with pytest.raises(tk.ObjectNotFound, match="portal_organization is 'procurement-ofice', which is not an active"):
+        regenerate.generate(PORTAL)
+    assert storage.read_manifest(PORTAL) == before  # the files already published stay as they were
+    result = cli.invoke(ckan, ["procurement", "bulk", "regenerate"])
+    assert result.exit_code != 0
+    assert "ckanext.procurement.bulk.portal_organization is 'procurement-ofice'" in result.output
+    assert "processes" not in result.output  # stopped before regenerating anything
