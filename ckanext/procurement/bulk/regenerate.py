@@ -10,7 +10,7 @@ from typing import Callable, Optional
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.procurement import published
+from ckanext.procurement import ocds_extensions, published
 from ckanext.procurement.bulk import datasets, storage, writers
 from ckanext.procurement.bulk.storage import PORTAL
 
@@ -64,6 +64,7 @@ def generate(scope: str, on_progress: Optional[Callable[[int], None]] = None) ->
             return None
     query = published.records(None if scope == PORTAL else [scope])
     package_settings = datasets.package_settings(scope)
+    package_settings["extensions"] = ocds_extensions.for_records(query)
 
     def publication(name: str):
         return published.publication(download_url(organization, name), organization, **package_settings)
