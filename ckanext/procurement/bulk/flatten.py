@@ -13,12 +13,10 @@ Each release is first reshaped (`shape()`) so that every list of OCDS objects th
 tables are about becomes a top-level list of rows carrying its join keys; lists
 below those (an item's additional classifications, a tender's tenderers) stay in
 their row's cell as JSON, lists of codes as comma-separated text, so nothing is
-lost. flatterer (Rust) then writes the CSV tables, streaming, and the workbook
-from them (bulk/workbook.py adds the header-only sheets of tables without rows,
-which it leaves out). Past a sheet's rows flatterer writes no workbook: then
-XlsxWriter in its constant-memory mode copies the CSV tables into the workbook
-row by row, each sheet stopping at the last row a spreadsheet holds. Memory
-stays flat however many releases there are. Text that a spreadsheet would run
+lost. flatterer (Rust) then writes the CSV tables, streaming, and XlsxWriter in
+its constant-memory mode copies them into the workbook row by row, so memory
+stays flat however many releases there are (flatterer's own XLSX writer keeps
+every string of the workbook in memory). Text that a spreadsheet would run
 as a formula (`=`, `+`, `-`, `@`...) gets a leading apostrophe (`neutralise()`),
 in both files.
 
@@ -32,7 +30,6 @@ import io
 import itertools
 import json
 import logging
-import os
 import shutil
 import tempfile
 import time
@@ -43,7 +40,6 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
 from ckanext.procurement.bulk import dictionary
-from ckanext.procurement.bulk.workbook import add_header_sheets
 from ckanext.procurement.ocds.schema import PACKAGED_SCHEMA_DIR
 
 
@@ -202,28 +198,6 @@ def _columns(fields_csv: Path) -> dict[str, list[tuple[str, str]]]:
     return columns
 
 
-def _write_tables_csv(path: Path) -> None:
-    """flatterer's tables.csv: the tables (and so the sheets) in `TABLES`' order."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["table_name", "table_title"])
-        writer.writerows([table, table] for table in TABLES)
-
-
-# flatterer's datapackage.json types, in the words of its fields.csv
-DATAPACKAGE_TYPES = {"string": "text", "number": "number", "integer": "integer", "boolean": "boolean",
-                     "datetime": "date", "date": "date", "array": "array"}
-
-
-def _datapackage_columns(out: Path) -> dict[str, list[tuple[str, str]]]:
-    """The columns as flatterer's datapackage.json lists them: what there is when its XLSX stopped
-    before fields.csv was written."""
-    with open(out / "datapackage.json", encoding="utf-8") as handle:
-        resources = json.load(handle)["resources"]
-    return {resource["name"]: [(field["name"], DATAPACKAGE_TYPES.get(field.get("type"), "text"))
-                               for field in resource["schema"]["fields"]] for resource in resources}
-
-
 def _header_only(table: str) -> list[tuple[str, str]]:
     """The columns of a table without any row: its join columns."""
     return [(column, "text") for column in (TABLES[table].joins or ("ocid",))]
@@ -303,34 +277,19 @@ def write_flat(
     shaped = (shaper.shape(release) for release in compiled_releases)
     workdir = Path(tempfile.mkdtemp(prefix="flat-", dir=zip_path.parent))
     try:
-        out, columns, xlsx_done = workdir / "out", {}, False
+        csv_dir, columns = workdir / "out" / "csv", {}
         first = next(shaped, None)
         if first is not None:  # flatterer needs one object at least
             import flatterer  # with pandas: loaded by the job that writes the files, not by every web worker
 
-            _write_tables_csv(workdir / "tables.csv")
-            try:
-                flatterer.flatten(
-                    itertools.chain([first], shaped), str(out), csv=True, xlsx=True, tables_csv=str(workdir / "tables.csv"),
-                    main_table_name="processes", path_separator="/", no_link=True, force=True,
-                )
-                xlsx_done = True
-            except RuntimeError:
-                if max(shaper.counts.values()) <= XLSX_MAX_ROW:
-                    raise  # not the row limit: a real failure
-                log.info("A table has more rows than a spreadsheet holds: the XLSX is written apart")
-            columns = _columns(out / "fields.csv") if (out / "fields.csv").is_file() else _datapackage_columns(out)
-        csv_dir = out / "csv"
+            flatterer.flatten(
+                itertools.chain([first], shaped), str(workdir / "out"), csv=True,
+                main_table_name="processes", path_separator="/", no_link=True, force=True,
+            )
+            columns = _columns(workdir / "out" / "fields.csv")
         _write_dictionary(dictionary_path, schema, {table: columns.get(table) or _header_only(table) for table in TABLES})
         _write_zip(zip_path, csv_dir, columns, dictionary_path)
-        if xlsx_done:
-            # flatterer leaves out the sheet of a table without rows
-            empty = {table: [column for column, _ in _header_only(table)] for table in TABLES if not shaper.counts.get(table)}
-            if empty:
-                add_header_sheets(out / "output.xlsx", list(TABLES), empty)
-            os.replace(out / "output.xlsx", xlsx_path)
-        else:
-            _write_xlsx(xlsx_path, csv_dir, columns)
+        _write_xlsx(xlsx_path, csv_dir, columns)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return {table: shaper.counts.get(table, 0) for table in TABLES}
