@@ -197,7 +197,7 @@ class _PackageParts:
 
 
 def _awards_and_contracts(release: dict) -> int:
-    return len(release.get("awards") or []) + len(release.get("contracts") or [])
+    return sum(len(entries) for entries in (release.get("awards"), release.get("contracts")) if isinstance(entries, list))
 
 
 class _OcdsFiles:
