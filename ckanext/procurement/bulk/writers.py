@@ -33,8 +33,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UNDATED = "undated"
 YEAR = re.compile(r"^(\d{4})-")
 PROGRESS_EVERY = 1000
-# gzip's level: 6 (its default) costs three times the time of 1 for files a tenth bigger; the
-# bulk files are written after every harvest and downloaded far less often than that
+# gzip's level (its default): a lower one writes faster but makes every download bigger
 COMPRESS_LEVEL = 6
 
 
