@@ -6,6 +6,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# the services of this checkout (their ports come from PROCUREMENT_*_PORT), the benchmark's own database
+eval "$(scripts/services.sh env)"
+export CKAN_SQLALCHEMY_URL="${CKAN_SQLALCHEMY_URL%/*}/ckan_bench" CKAN_SOLR_URL CKAN_REDIS_URL
 .venv/bin/ckan -c test.ini db init >/dev/null 2>&1 || true
 .venv/bin/python scripts/bench.py "$@"
 BULK_PROCESSES="${PROCUREMENT_BENCH_BULK_PROCESSES:-100000}"

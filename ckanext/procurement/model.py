@@ -65,6 +65,17 @@ def release_dates(releases: list[dict]) -> list[datetime.datetime | None]:
     return dates
 
 
+class ProcurementSourceExtension(tk.BaseModel):
+    """The OCDS extensions (URLs of their extension.json) a harvest source's packages declare:
+    the package metadata of what the portal publishes from it names them (ocds_extensions.py)."""
+
+    __tablename__ = "procurement_source_extension"
+
+    harvest_source_id = sa.Column(sa.UnicodeText, primary_key=True)
+    extensions = sa.Column(JSONB, nullable=False, default=list)
+    modified = sa.Column(sa.DateTime, nullable=False, default=datetime.datetime.utcnow)
+
+
 _UNBOUND = "procurement_unbound_secrets"  # Session.info key: secrets stored in this session, not bound yet
 
 

@@ -88,11 +88,12 @@ def _mark_modified(package_ids: list[str]) -> None:
 
 
 def publication(uri: str, organization: Optional[dict] = None, license_id: Optional[str] = None,
-                publication_policy: Optional[str] = None) -> packages.Publication:
+                publication_policy: Optional[str] = None, extensions: tuple[str, ...] = ()) -> packages.Publication:
     """Package metadata for what `organization` publishes (None: the whole portal).
 
     The license is the bulk dataset's (`license_id`), else the site's default for processes;
-    the publication policy is the bulk dataset's, else `ckanext.procurement.publication_policy_url`."""
+    the publication policy is the bulk dataset's, else `ckanext.procurement.publication_policy_url`;
+    `extensions` are the OCDS extensions the packaged processes' sources declare (ocds_extensions.py)."""
     site_url = tk.config.get("ckan.site_url").rstrip("/")
     if organization:
         name = organization.get("title") or organization["name"]
@@ -108,4 +109,5 @@ def publication(uri: str, organization: Optional[dict] = None, license_id: Optio
         published_date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         license=(license.url or None) if license is not None else None,
         publication_policy=publication_policy or tk.config.get("ckanext.procurement.publication_policy_url") or None,
+        extensions=tuple(extensions),
     )

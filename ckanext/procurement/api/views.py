@@ -16,7 +16,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.common import request
 
-from ckanext.procurement import published
+from ckanext.procurement import ocds_extensions, published
 from ckanext.procurement.api import openapi, params, queries
 from ckanext.procurement.ocds import packages
 
@@ -53,9 +53,10 @@ def _publisher(name: Optional[str]) -> Optional[model.Group]:
     return group
 
 
-def _publication(uri: str, publisher: Optional[model.Group]) -> packages.Publication:
+def _publication(uri: str, publisher: Optional[model.Group], ocids: list[str]) -> packages.Publication:
+    """The package metadata, its extensions those the sources of the processes it holds declare."""
     organization = {"name": publisher.name, "title": publisher.title} if publisher is not None else None
-    return published.publication(uri, organization)
+    return published.publication(uri, organization, extensions=ocds_extensions.for_ocids(ocids))
 
 
 def _links(endpoint: str, query: params.Query, first_key, last_key, more: bool, count: int) -> dict[str, str]:
@@ -104,7 +105,8 @@ def _page(endpoint: str, key_shape: tuple, fetch: Callable, count: Callable, key
     links = _links(endpoint, query, key(rows[0]) if rows else None, key(rows[-1]) if rows else None, more, total)
     uri = tk.url_for(endpoint, _external=True, **dict(query.filters(), limit=query.limit,
                                                        **({"cursor": request.args["cursor"]} if query.cursor else {})))
-    package = make_package([item(row) for row in rows], _publication(uri, publisher), links or None)
+    package = make_package([item(row) for row in rows], _publication(uri, publisher, [row.ocid for row in rows]),
+                           links or None)
     package["count"] = total
     return _json(package)
 
@@ -135,7 +137,7 @@ def record(ocid: str):
     if not rows:
         return _error("ocid", tk._("No contracting process with ocid {ocid!r}").format(ocid=ocid), 404)
     uri = tk.url_for("ocds_api.record", ocid=ocid, _external=True)
-    package = packages.record_package([_record(rows[0])], _publication(uri, model.Group.get(rows[0].owner_org)))
+    package = packages.record_package([_record(rows[0])], _publication(uri, model.Group.get(rows[0].owner_org), [ocid]))
     return _json(package)
 
 

@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 NAMESPACE = uuid.UUID("5b0f3c3e-6a52-4d8e-9a51-0c1f6f3b2d7a")
 GENERATING = "procurement_bulk_generating"  # in the context of the regeneration's own saves
 OCID_PREFIX = re.compile(r"^ocds-[a-z0-9]{6}$")
-DEFAULT_UPDATE_FREQUENCY = "irregular"  # regenerated after each harvest that changed something
+DEFAULT_UPDATE_FREQUENCY = "irregular"
+PORTAL_ORGANIZATION = "ckanext.procurement.bulk.portal_organization"  # regenerated after each harvest that changed something
 
 
 def dataset_id(scope: str) -> str:
@@ -67,12 +68,18 @@ def package_settings(scope: str) -> dict:
 
 
 def portal_owner() -> Optional[str]:
-    configured = tk.config.get("ckanext.procurement.bulk.portal_organization")
+    """The organization owning the portal's dataset: the configured one, else the oldest publisher.
+
+    :raises ckan.plugins.toolkit.ObjectNotFound: the configured one is not an active organization
+        (a typo would otherwise hand the portal's dataset to whoever published first)."""
+    configured = tk.config.get(PORTAL_ORGANIZATION)
     if configured:
         group = model.Group.get(configured)
         if group is not None and group.is_organization and group.state == "active":
             return group.id
-        log.warning("ckanext.procurement.bulk.portal_organization %r is not an organization", configured)
+        raise tk.ObjectNotFound(tk._("{option} is {name!r}, which is not an active organization: "
+                                     "set it to an organization's name or id, or leave it empty").format(
+                                         option=PORTAL_ORGANIZATION, name=configured))
     publishers = published.records().with_entities(model.Package.owner_org).distinct().subquery()
     oldest = (model.Session.query(model.Group.id)
               .filter(model.Group.id.in_(model.Session.query(publishers.c.owner_org)), model.Group.state == "active")
@@ -135,16 +142,17 @@ def _generated(facts: Facts, existing: Optional[dict]) -> dict:
 
 def _resources(manifest: dict, url_for: Callable[[str], str], existing: list[dict]) -> list[dict]:
     ids = {resource.get("url"): resource["id"] for resource in existing}
-    parts: dict[str, int] = {}
+    parts: dict[tuple, int] = {}  # how many parts each package file has
     for entry in manifest["files"]:
-        if entry["kind"] == "release-package":
-            parts[entry["year"]] = parts.get(entry["year"], 0) + 1
+        if entry["kind"] in ("release-package", "record-package"):
+            key = (entry["kind"], entry.get("year"))
+            parts[key] = parts.get(key, 0) + 1
     resources = []
     for entry in manifest["files"]:
         url = url_for(entry["name"])
         resource = {
             "url": url,
-            "name": _title(entry, parts.get(entry.get("year"), 1) > 1),
+            "name": _title(entry, parts.get((entry["kind"], entry.get("year")), 1) > 1),
             "description": _description(entry),
             "format": entry["format"],
             "mimetype": entry["mimetype"],
@@ -184,6 +192,8 @@ def _title(entry: dict, split: bool) -> str:
         if split:
             return tk._("Release package, {year}, part {part} (gzip)").format(year=year, part=entry["part"])
         return tk._("Release package, {year} (gzip)").format(year=year)
+    if kind == "record-package" and split:
+        return tk._("Record package, all years, part {part} (gzip)").format(part=entry["part"])
     titles = {
         "record-package": tk._("Record package, all years (gzip)"),
         "flat-csv": tk._("Flattened tables (CSV files, zip)"),

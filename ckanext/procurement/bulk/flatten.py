@@ -15,7 +15,8 @@ below those (an item's additional classifications, a tender's tenderers) stay in
 their row's cell as JSON, lists of codes as comma-separated text, so nothing is
 lost. flatterer (Rust) then writes the CSV tables, streaming, and XlsxWriter in
 its constant-memory mode copies them into the workbook row by row, so memory
-stays flat however many releases there are. Text that a spreadsheet would run
+stays flat however many releases there are (flatterer's own XLSX writer keeps
+every string of the workbook in memory). Text that a spreadsheet would run
 as a formula (`=`, `+`, `-`, `@`...) gets a leading apostrophe (`neutralise()`),
 in both files.
 
@@ -83,6 +84,9 @@ STAGE_LISTS = {
 # text a spreadsheet reads as a formula (OWASP's CSV injection list)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+# the integers flatterer's JSON encoder takes
+INT64_MIN, UINT64_MAX = -(2 ** 63), 2 ** 64 - 1
+
 DICTIONARY_IN_ZIP = "dictionary.csv"
 # rows a worksheet holds below its header
 XLSX_MAX_ROW = 1_048_575
@@ -106,15 +110,19 @@ def _inline(value: Any) -> Any:
     """A value for one cell tree: objects stay objects (flatterer makes them columns),
     lists of plain values stay lists (joined with commas), lists of objects become JSON;
     text that a spreadsheet would run as a formula is neutralised, field names too (an
-    extension's field name is a column header, a cell like any other)."""
+    extension's field name is a column header, a cell like any other). Called for every
+    value of every release: the common cases come first, without a call."""
+    if isinstance(value, str):
+        return neutralise(value) if value.startswith(FORMULA_STARTS) else value
     if isinstance(value, dict):
-        return {neutralise(key): _inline(item) for key, item in value.items()}
+        return {(neutralise(key) if key.startswith(FORMULA_STARTS) else key): _inline(item)
+                for key, item in value.items()}
     if isinstance(value, list):
         if all(not isinstance(item, (dict, list)) for item in value):
-            return [neutralise(item) if isinstance(item, str) else item for item in value]
+            return [_inline(item) if isinstance(item, (str, int)) else item for item in value]
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(value, str):
-        return neutralise(value)
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= UINT64_MAX:
+        return str(value)  # flatterer's JSON encoder (orjson) stops at 64 bits; JSON numbers don't
     return value
 
 

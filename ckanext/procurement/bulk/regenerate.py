@@ -10,7 +10,7 @@ from typing import Callable, Optional
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.procurement import published
+from ckanext.procurement import ocds_extensions, published
 from ckanext.procurement.bulk import datasets, storage, writers
 from ckanext.procurement.bulk.storage import PORTAL
 
@@ -50,15 +50,21 @@ def _organization(scope: str) -> Optional[dict]:
 
 def generate(scope: str, on_progress: Optional[Callable[[int], None]] = None) -> Optional[dict]:
     """Write the scope's files (swapped in when all are complete) and update its dataset;
-    returns the manifest, or None for an organization that no longer exists."""
+    returns the manifest, or None for an organization that no longer exists.
+
+    :raises ckan.plugins.toolkit.ObjectNotFound: for the portal, when
+        `ckanext.procurement.bulk.portal_organization` names no active organization."""
     organization = None
-    if scope != PORTAL:
+    if scope == PORTAL:
+        datasets.portal_owner()  # a misconfigured owner stops here, before any file is written
+    else:
         organization = _organization(scope)
         if organization is None:
             log.info("Bulk files of %s not regenerated: no such active organization", scope)
             return None
     query = published.records(None if scope == PORTAL else [scope])
     package_settings = datasets.package_settings(scope)
+    package_settings["extensions"] = ocds_extensions.for_records(query)
 
     def publication(name: str):
         return published.publication(download_url(organization, name), organization, **package_settings)
@@ -67,7 +73,7 @@ def generate(scope: str, on_progress: Optional[Callable[[int], None]] = None) ->
     target = writers.Target(scope=scope, swap=swap, rows=lambda: published.stream(query), publication=publication,
                             limits=limits(), on_progress=on_progress)
     try:
-        files = [bulk_file for writer in writers.WRITERS for bulk_file in writer(target)]
+        files = writers.write_files(target)
         manifest = swap.commit(files)
     finally:
         swap.discard()
@@ -78,6 +84,7 @@ def generate(scope: str, on_progress: Optional[Callable[[int], None]] = None) ->
 
 def generate_all(organization: Optional[str] = None, echo: Callable[[str], None] = log.info) -> list[str]:
     """Regenerate every publisher and the portal (or one organization, by name or id, and the portal)."""
+    datasets.portal_owner()  # a misconfigured owner of the portal's dataset: say so before any work
     if organization is not None:
         group = model.Group.get(organization)
         if group is None or not group.is_organization:

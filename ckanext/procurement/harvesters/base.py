@@ -26,7 +26,7 @@ from ckan.lib.search import SearchIndexError
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
-from ckanext.procurement import consistency, identity, licenses, process, settings
+from ckanext.procurement import consistency, identity, licenses, ocds_extensions, process, settings
 from ckanext.procurement.harvesters import tables
 from ckanext.procurement.harvesters.config import (
     ENV_PREFIX, ConfigError, SourceConfig, check_env_allowed, parse_config, resolve_auth_header, seal_auth_header,
@@ -212,6 +212,7 @@ class ProcurementHarvester(HarvesterBase):
                 return None
             # the job report is read by the source's editors: no withheld value in it either
             self._report_problems(process.without_withheld_values(problems, paths), harvest_job)
+            ocds_extensions.remember(source.id, config.declared_extensions, replace=since is None)
             return self._create_objects(harvest_job, config, spool, full=since is None)
         finally:
             spool.close()

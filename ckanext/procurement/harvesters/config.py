@@ -40,6 +40,8 @@ class SourceConfig:
     mapping: dict[str, Any] | None = None
     license: str | None = None
     source_id: str | None = None  # not a key: the source the config belongs to (its secrets resolve for it only)
+    # not a key: the OCDS extensions the packages read by this gather declare (ocds_extensions.py)
+    declared_extensions: list[str] = field(default_factory=list)
 
     @property
     def keep_private(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ckanext.procurement import ocds_extensions
 from ckanext.procurement.harvesters.base import GatherAbort, ProcurementHarvester
 from ckanext.procurement.harvesters.config import OCDS_KEYS, SourceConfig
 from ckanext.procurement.ocds.parse import FORMATS, FeedReader, Problem
@@ -65,6 +66,8 @@ class OcdsHarvester(ProcurementHarvester):
                 if config.format != "auto" and reader.format != config.format:
                     raise GatherAbort(f"page {page_url!r} is a {reader.format}, but the source is configured for {config.format}")
                 problems.extend(reader.warnings)
+                config.declared_extensions.extend(ocds_extensions.accepted(
+                    reader.package_metadata.get("extensions"), problems, f"page {page}: "))
                 next_url = reader.next_url
             if not next_url:
                 return

@@ -220,3 +220,34 @@ def test_no_releases_still_gives_every_table_and_sheet(tmp_path):
     assert set(_csv_tables(paths[0])) == set(TABLES) | {DICTIONARY_IN_ZIP[:-4]}
     assert openpyxl.load_workbook(paths[1], read_only=True).sheetnames == list(TABLES)
     assert {entry["table"] for entry in _dictionary(paths[2])} == set(TABLES)
+
+
+def test_tables_without_rows_still_have_their_header_sheet(tmp_path):
+    """Releases that leave most tables empty: every table is still a CSV file and a sheet, in the table
+    order, each with its join columns."""
+    release = {"ocid": "ocds-213czf-1", "id": "1", "date": "2026-01-01T00:00:00Z", "tag": ["tender"],
+               "tender": {"id": "t1", "title": "Road salt", "items": [{"id": "i1", "description": "Salt"}]},
+               "parties": [{"id": "p1", "name": "City", "roles": ["buyer"]}]}
+    paths = tmp_path / "f.zip", tmp_path / "f.xlsx", tmp_path / "f.csv"
+    counts = write_flat(iter([release, dict(release, ocid="ocds-213czf-2")]), *paths)
+    assert {table for table, rows in counts.items() if rows} == {"processes", "tenders", "items", "parties"}
+    workbook = openpyxl.load_workbook(paths[1])
+    assert workbook.sheetnames == list(TABLES)
+    assert [cell.value for cell in workbook["awards"][1]] == ["ocid"]
+    assert [cell.value for cell in workbook["amendments"][1]] == ["ocid", "stage", "awardID", "contractID"]
+    assert workbook["awards"].max_row == 1
+    assert [row[0] for row in workbook["items"].iter_rows(values_only=True)] == ["ocid", "ocds-213czf-1", "ocds-213czf-2"]
+    assert [row[2] for row in workbook["tenders"].iter_rows(min_row=2, values_only=True)] == ["Road salt", "Road salt"]
+    assert set(_csv_tables(paths[0])) == set(TABLES) | {DICTIONARY_IN_ZIP[:-4]}
+
+
+def test_a_number_past_64_bits_is_flattened_not_fatal(tmp_path):
+    """JSON numbers have no size: a stored release may hold an integer flatterer's encoder (orjson) refuses,
+    which stopped the whole scope's flattened files."""
+    huge = 10 ** 30
+    release = {"ocid": "ocds-213czf-1", "id": "1", "date": "2026-01-01T00:00:00Z", "tag": ["tender"],
+               "tender": {"id": "t1", "value": {"amount": huge, "currency": "USD"}, "numbers": [huge, 1]}}
+    paths = tmp_path / "f.zip", tmp_path / "f.xlsx", tmp_path / "f.csv"
+    write_flat(iter([release]), *paths)
+    tenders = _csv_tables(paths[0])["tenders"]
+    assert tenders[0]["value/amount"] == str(huge) and str(huge) in tenders[0]["numbers"]

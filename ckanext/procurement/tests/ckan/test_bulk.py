@@ -11,6 +11,8 @@ import zipfile
 
 import pytest
 
+import ckan.plugins.toolkit as tk
+from ckan import model
 from ckan.lib import jobs
 from ckan.tests import factories, helpers
 
@@ -169,6 +171,9 @@ def test_ocps_validator_finds_no_error_in_a_release_package_offline(harvested, m
     regenerate.generate(PORTAL)
     name = next(f["name"] for f in storage.read_manifest(PORTAL)["files"] if f["kind"] == "release-package")
     package = json.loads(unzipped(storage.scope_directory(PORTAL) / name))
+    # the demo's packages declare OCDS extensions, and so do the portal's; libcoveocds would download
+    # them (and the schema they patch): offline, it checks the data against the core schema alone
+    assert package.pop("extensions") != []
     # any request to the network fails: the validator reads the shipped 1.1.5 schema and codelists
     for variable in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.setenv(variable, "http://127.0.0.1:9")
@@ -263,6 +268,18 @@ def test_release_packages_are_split_within_the_limits(sysadmin, organization, ck
         [f"ocds-split-{n}" for n in range(7)] + ["ocds-split-big", "ocds-split-old"])
     dataset = helpers.call_action("package_show", id=datasets.dataset_id(organization["id"]))
     assert "Release package, 2024, part 2 (gzip)" in [r["name"] for r in dataset["resources"]]
+    # the record package too: a record counts the awards of its releases and of its compiled release
+    records = [f for f in storage.read_manifest(organization["id"])["files"] if f["kind"] == "record-package"]
+    assert [f["name"] for f in records][:2] == ["record-package.json.gz", "record-package-part2.json.gz"]
+    for part in records:
+        package = json.loads(unzipped(storage.scope_directory(organization["id"]) / part["name"]))
+        awards = sum(len(r.get("awards") or []) for record in package["records"]
+                     for r in record["releases"] + [record["compiledRelease"]])
+        assert awards <= 5 or len(package["records"]) == 1
+        assert part["processes"] == len(package["records"]) and package["uri"].endswith("/" + part["name"])
+    assert sorted(o for f in records for o in files[f["name"]]) == sorted(
+        [f"ocds-split-{n}" for n in range(7)] + ["ocds-split-big", "ocds-split-old"])
+    assert "Record package, all years, part 2 (gzip)" in [r["name"] for r in dataset["resources"]]
 
     # by size: no part bigger than the limit unless a single release is
     monkeypatch.setitem(ckan_config, "ckanext.procurement.bulk.max_package_items", 250000)
@@ -323,7 +340,7 @@ def test_only_listed_files_are_served(app, two_processes, bulk_dir):
 
 
 def test_the_flattened_tables_are_bulk_files_of_their_dataset(app, two_processes):
-    assert [writer.function for writer in writers.WRITERS[1:]] == [flatten.write_flat]
+    assert [spec.name for spec in writers.FLAT_FILES] == ["flat-csv.zip", "flat.xlsx", "data-dictionary.csv"]
     regenerate.generate(PORTAL)
     types = {"flat-csv.zip": "application/zip", "data-dictionary.csv": "text/csv; charset=utf-8",
              "flat.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -406,3 +423,27 @@ def test_a_job_waits_for_a_running_harvest_of_its_publisher(two_processes, sysad
     helpers.call_action("harvest_source_reindex", id=source["id"])  # what harvest_jobs_run does at a job's end
     run_worker()
     assert len(ocids_by_file(org["id"])["record-package.json.gz"]) == 4
+
+
+def test_the_configured_portal_organization_owns_the_portals_dataset(two_processes, sysadmin, ckan_config, monkeypatch):
+    other = factories.Organization(users=[{"name": sysadmin["name"], "capacity": "admin"}], name="procurement-office")
+    helpers.call_action("package_delete", context={"user": sysadmin["name"]}, id=datasets.dataset_id(PORTAL))
+    model.Package.get(datasets.dataset_id(PORTAL)).purge()  # gone for good: the next regeneration creates it
+    model.repo.commit_and_remove()
+    monkeypatch.setitem(ckan_config, datasets.PORTAL_ORGANIZATION, "procurement-office")
+    regenerate.generate(PORTAL)
+    assert helpers.call_action("package_show", id=datasets.dataset_id(PORTAL))["owner_org"] == other["id"]
+
+
+def test_an_unknown_portal_organization_is_a_clear_error_before_any_file(cli, two_processes, ckan_config, monkeypatch):
+    from ckan.cli.cli import ckan
+
+    before = storage.read_manifest(PORTAL)
+    monkeypatch.setitem(ckan_config, datasets.PORTAL_ORGANIZATION, "procurement-ofice")
+    with pytest.raises(tk.ObjectNotFound, match="portal_organization is 'procurement-ofice', which is not an active"):
+        regenerate.generate(PORTAL)
+    assert storage.read_manifest(PORTAL) == before  # the files already published stay as they were
+    result = cli.invoke(ckan, ["procurement", "bulk", "regenerate"])
+    assert result.exit_code != 0
+    assert "ckanext.procurement.bulk.portal_organization is 'procurement-ofice'" in result.output
+    assert "processes" not in result.output  # stopped before regenerating anything

@@ -355,6 +355,7 @@ def test_a_crafted_quality_request_is_named_never_a_500(app, victim, owner_org):
 @pytest.mark.parametrize("tender_extra", [
     '{"a/b": "slash", "a": {"b": "nested"}}',  # two fields flatten to one column name
     '{"value": {"amount": 1e400, "currency": "USD"}}',  # JSON's number without a float
+    '{"value": {"amount": 100000000000000000000000000000, "currency": "USD"}}',  # an integer past 64 bits
     '{"x": "' + "y" * 40000 + '"}',  # more than a spreadsheet cell holds
     '{"\\u0000": "nul", "": "empty"}',  # field names a table column can hardly have
 ])
