@@ -98,5 +98,8 @@ class TestDepartmentPages:
         assert "25%" in text(soup.select_one('[data-field="non-competitive"]'))
         women = soup.select_one('table.procurement-department-equity tr[data-kind="women-owned"]')
         assert "75%" in text(women) and "50%" in text(women)
+        bars = soup.select("figure.procurement-department-equity-chart li")
+        women_bar = next(li for li in bars if text(li.select_one(".procurement-chart-label")) == "Women-owned business")
+        assert women_bar.select_one("rect.procurement-chart-value")["width"] == "75.0%"
         assert [text(a) for a in soup.select("tr.procurement-top-supplier a")] == ["Acme", "Zeta", "Bob"]
         assert app.get("/department/Department%20of%20Secrets", status=404)

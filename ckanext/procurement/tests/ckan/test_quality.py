@@ -3,6 +3,7 @@ crafted processes whose figures are known by construction, per organization and 
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 
 import ckan.plugins.toolkit as tk
 from ckan.cli.cli import ckan as ckan_command
@@ -138,6 +139,13 @@ def test_the_page_names_the_gaps_and_links_the_processes(app, publishers):
     # the process with an award without value is linked; the private one is never named
     assert '<a href="/contracting-process/ocds-q-2">ocds-q-2</a>' in html
     assert "ocds-q-3" not in html
+    # the stages chart draws the table's shares (every public process has its award): hidden from screen readers
+    soup = BeautifulSoup(html, "html.parser")
+    chart = soup.select_one("figure.procurement-quality-stages-chart")
+    assert chart.select_one("ul")["aria-hidden"] == "true"
+    award = next(li for li in chart.select("li") if li.select_one(".procurement-chart-label").get_text(strip=True) == "Award")
+    assert award.select_one("rect.procurement-chart-value")["width"] == "100.0%"
+    assert award.select_one(".procurement-chart-figure").get_text(strip=True) == "100%"
     site = app.get("/publication-quality").body
     assert "ocds-q-5" in site and "3 public contracting processes" in site
 
