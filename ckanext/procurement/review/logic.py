@@ -272,7 +272,10 @@ def procurement_review_list(context, data_dict):
     :param rows: processes per page (default 50, at most 200)
     :returns: ``{"count", "results", "facets", "waiting", "withheld", "owner_org"}``
     """
-    organization = model.Group.get(data_dict.get("owner_org") or "") if isinstance(data_dict.get("owner_org"), str) else None
+    owner_org = data_dict.get("owner_org")
+    if not isinstance(owner_org, str) or "\x00" in owner_org or len(owner_org) > 1000:
+        raise tk.ValidationError({"owner_org": [tk._("Must be the name or id of an organization")]})
+    organization = model.Group.get(owner_org) if owner_org else None
     if organization is None or not organization.is_organization or organization.state != "active":
         raise tk.ObjectNotFound(tk._("Organization not found"))
     tk.check_access("procurement_review_list", context, {"owner_org": organization.id})

@@ -256,9 +256,6 @@ def test_odd_owner_org_of_the_queue_is_not_a_500(app, town):
     assert client.get(f"/procurement-review/{town['city']['name']}?buyer_name=%00").status_code == 400
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT (low, 500 on bad input): procurement_review_list with an owner_org "
-                   "holding a NUL character: review/logic.py looks it up with model.Group.get unchecked and psycopg2 "
-                   "raises ValueError: HTTP 500 instead of 400/404 (the page's view checks NUL, the action doesn't)")
 def test_an_owner_org_with_a_nul_character_is_not_a_500(app, town):
     response = _api(app, "procurement_review_list", town["editor"], owner_org="\x00")
     assert response.status_code in (400, 403, 404, 409), response.status_code
