@@ -152,11 +152,6 @@ def test_bulk_make_public_marks_the_processes_published(town):
 # ---------------------------------------------------------------- withdrawn processes
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT (medium): procurement_review_publish/withhold accept a withdrawn "
-                   "(deleted) process: review/logic.py resolve() does not filter state, and the 'decided' test only "
-                   "checks private + status, though the docstring says withdrawn ones are refused (409). The deleted "
-                   "dataset is made public (private=False) and gets a 'changed package' activity; a later harvest that "
-                   "restores it makes it public without review")
 def test_a_withdrawn_process_is_not_published_by_review(town):
     editor, first = town["editor"], town["pending"][0]
     _as(editor, "package_delete", id=first["id"])
@@ -167,7 +162,6 @@ def test_a_withdrawn_process_is_not_published_by_review(town):
     assert model.Package.get(first["id"]).private is True
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT (low): a withdrawn (deleted) process can be withheld (same cause)")
 def test_a_withdrawn_process_is_not_withheld_by_review(town):
     editor, first = town["editor"], town["pending"][0]
     _as(editor, "package_delete", id=first["id"])
