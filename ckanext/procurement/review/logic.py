@@ -210,6 +210,32 @@ def _decide(context, packages: list[model.Package], values: dict[str, Any], make
     _reindex(ids)
 
 
+def made_public(context, ids: Iterable[Any]) -> None:
+    """After CKAN's ``bulk_update_public`` (an organization page's "Make public"): the processes it
+    made public that were waiting for review (or withheld) are published by that user, as a review
+    would, so they are decided and never come back to the queue by themselves."""
+    model.Session.expire_all()  # the bulk update wrote past the session
+    found, _ = resolve(i for i in ids if isinstance(i, str))
+    packages = [p for p in {p.id: p for p in found.values()}.values() if p.state == "active" and not p.private
+                and state.stored(p, state.STATUS) in (PENDING, WITHHELD)]
+    if not packages:
+        return
+    user = model.User.get(context.get("user") or "")
+    ids = [p.id for p in packages]
+    started = time.time()
+    for package_id in ids:
+        consistency.remember(package_id, since=started)
+    try:
+        _store_fields(ids, {state.STATUS: PUBLISHED, state.REASON: None, state.REVIEWED_BY: user.name if user else "",
+                            state.REVIEWED_AT: datetime.datetime.utcnow().isoformat(timespec="seconds")})
+        model.Session.commit()
+    except Exception:
+        model.Session.rollback()
+        consistency.confirmed(ids)
+        raise
+    _reindex(ids)
+
+
 def _store_fields(ids: list[str], values: dict[str, Any]) -> None:
     """The review fields of every dataset in two statements (the extras' rows, replaced)."""
     table = package_extra_table
