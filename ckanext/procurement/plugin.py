@@ -62,7 +62,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IPackageController
 
     def before_dataset_index(self, pkg_dict):
-        pkg_dict = search.before_dataset_index(pkg_dict)
+        pkg_dict = review.before_dataset_index(search.before_dataset_index(pkg_dict))
         if pkg_dict.get("dataset_type") == DATASET_TYPE:
             pkg_dict = interfaces.index_process(pkg_dict)  # the site's IProcurement plugins
         return pkg_dict
@@ -83,10 +83,10 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
         bulk_triggers.after_dataset_change(context, pkg_dict)
 
     def after_dataset_show(self, context, pkg_dict):
-        return source_config.after_dataset_show(context, pkg_dict)
+        return review.after_dataset_show(context, source_config.after_dataset_show(context, pkg_dict))
 
     def after_dataset_search(self, search_results, search_params):
-        return source_config.after_dataset_search(search_results)
+        return review.after_dataset_search(source_config.after_dataset_search(search_results))
 
     # IFacets
 

@@ -324,11 +324,64 @@ def procurement_review_list(context, data_dict):
     return {
         "owner_org": organization.id,
         "count": result["count"],
-        "results": result["results"],
+        "results": _with_decisions(result["results"]),
         "facets": {field: result["search_facets"].get(field, {}).get("items", []) for field in QUEUE_FACETS},
         "waiting": statuses.get(PENDING, 0),
         "withheld": statuses.get(WITHHELD, 0),
     }
+
+
+def _with_decisions(results: list[dict]) -> list[dict]:
+    """Search results hide who decided and why (after_dataset_search): the queue's readers may know."""
+    table = package_extra_table
+    rows = model.Session.execute(sa.select(table.c.package_id, table.c.key, table.c.value).where(
+        table.c.package_id.in_([r["id"] for r in results]), table.c.key.in_(PRIVATE_FIELDS), table.c.state == "active"))
+    stored: dict[str, dict[str, str]] = {}
+    for package_id, key, value in rows:
+        stored.setdefault(package_id, {})[key] = value
+    return [dict(result, **stored.get(result["id"], {})) for result in results]
+
+
+# ---------------------------------------------------------------- who decided: for the organization's editors
+
+PRIVATE_FIELDS = (state.REVIEWED_BY, state.REVIEWED_AT, state.REASON)
+
+
+def after_dataset_show(context: dict, pkg_dict: dict) -> dict:
+    """Who reviewed a process, when and why is for those who may edit it (the index and the
+    package actions read it with ignore_auth), not for every visitor of a published process."""
+    if pkg_dict.get("type") != DATASET_TYPE or not any(pkg_dict.get(f) for f in PRIVATE_FIELDS):
+        return pkg_dict
+    if context.get("ignore_auth") or _may_edit(context, pkg_dict["id"]):
+        return pkg_dict
+    for field in PRIVATE_FIELDS:
+        pkg_dict.pop(field, None)
+    return pkg_dict
+
+
+def after_dataset_search(search_results: dict) -> dict:
+    # no user here: search results never say who decided (the queue adds it back for its readers)
+    for result in search_results.get("results", []):
+        if result.get("type") == DATASET_TYPE:
+            for field in PRIVATE_FIELDS:
+                result.pop(field, None)
+    return search_results
+
+
+def before_dataset_index(pkg_dict: dict) -> dict:
+    """Not searchable: who decided, when and why (the stored dataset in the index still holds them)."""
+    for field in PRIVATE_FIELDS:
+        pkg_dict.pop(field, None)
+    return pkg_dict
+
+
+def _may_edit(context: dict, package_id: str) -> bool:
+    try:
+        tk.check_access("package_update", {"model": model, "user": context.get("user"),
+                                           "auth_user_obj": context.get("auth_user_obj")}, {"id": package_id})
+        return True
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return False
 
 
 def _quote(value: str) -> str:
