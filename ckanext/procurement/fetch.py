@@ -390,11 +390,11 @@ class Fetcher:
             except (requests.ConnectionError, requests.Timeout) as error:
                 if attempt >= self.retries or (deadline is not None and deadline.expired):
                     raise FetchError(f"{current!r}: {type(error).__name__} after {attempt + 1} attempts ({error})")
-                self._wait(attempt, current, str(error))
+                self._wait(attempt, current, str(error), deadline)
                 continue
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
                 response.close()
-                self._wait(attempt, current, f"HTTP {response.status_code}")
+                self._wait(attempt, current, f"HTTP {response.status_code}", deadline)
                 continue
             if response.status_code >= 400:
                 response.close()
@@ -403,7 +403,9 @@ class Fetcher:
             return response
         raise FetchError(f"{url!r}: failed after {self.retries + 1} attempts")  # pragma: no cover
 
-    def _wait(self, attempt: int, url: str, why: str) -> None:
+    def _wait(self, attempt: int, url: str, why: str, deadline: Deadline | None = None) -> None:
         delay = self.backoff * (2 ** attempt)
-        log.warning("%s: %s, retrying in %.1fs", url, why, delay)
+        if deadline is not None and delay >= deadline.remaining():  # no sleeping past the deadline
+            raise DeadlineError(url, deadline.seconds)
+        log.warning("%s: %s, retrying in %.1fs", without_userinfo(url), without_userinfo(why), delay)
         time.sleep(delay)

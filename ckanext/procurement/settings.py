@@ -73,3 +73,7 @@ def auth_env_allowlist() -> list[str]:
 
 def allow_private_addresses() -> bool:
     return tk.asbool(tk.config.get("ckanext.procurement.allow_private_addresses"))
+
+
+def preview_timeout() -> int:
+    return int(tk.config.get("ckanext.procurement.preview.timeout"))

@@ -206,10 +206,7 @@ class Trickle:
         self.httpd.server_close()
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT (medium, DoS): the preview runs in the web request with the harvester's "
-                   "per-read timeout only (Fetcher.deadline is never set in source_form/preview.py), so a source that "
-                   "trickles a byte every half second holds a web worker as long as it likes (and up to three fetches, "
-                   "each with retries); any editor of any organization can tie up the site's workers this way")
+@pytest.mark.ckan_config("ckanext.procurement.preview.timeout", "5")
 def test_a_trickling_source_does_not_hold_the_preview_for_long(app):
     editor = _client(app)
     server = Trickle(seconds=30)
@@ -221,6 +218,18 @@ def test_a_trickling_source_does_not_hold_the_preview_for_long(app):
         server.close()
     assert response.status_code < 500
     assert elapsed < 20, f"the preview took {elapsed:.0f} s"
+    assert "5 seconds" in _preview_error(response.get_data(as_text=True))
+
+
+@pytest.mark.ckan_config("ckanext.procurement.preview.timeout", "4")
+def test_the_retries_of_a_failing_source_stop_at_the_preview_time_limit(app, feed):
+    url = feed.route("/releases.json", Reply(b"busy", status=503, content_type="text/plain"))
+    editor = _client(app)
+    form = _form(editor, url, config=json.dumps({"retries": 10}), procurement_use_json="1")
+    started = time.monotonic()
+    page = editor.post("/harvest/preview", data=form).get_data(as_text=True)
+    assert time.monotonic() - started < 6  # backoff 1 + 2 s, then a 4 s wait would pass the limit: not waited
+    assert "4 seconds" in _preview_error(page)
 
 
 def test_a_gzip_bomb_is_stopped_at_the_size_limit(app, feed, ckan_config, monkeypatch):
