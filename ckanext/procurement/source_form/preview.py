@@ -104,6 +104,7 @@ def run(source_type: str, url: str, config_text: str, source_id: str | None = No
     paths: list[str] = []
     try:
         config = harvester.parse_config(config_text)
+        harvester.check_site_limits(config)
         config.source_id = source_id  # a stored secret resolves for its own source only
         paths = sorted(set(settings.redact_paths() + config.redact_paths))
         fetcher = TimeLimitedFetcher(harvester.fetcher(config), settings.preview_timeout())

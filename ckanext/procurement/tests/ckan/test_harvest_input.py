@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+import ckan.plugins.toolkit as tk
+
 from ckan.tests import helpers
 from ckanext.procurement.demo.mapping import CHICAGO_MAPPING
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, processes, run_job
@@ -195,6 +197,24 @@ def test_oversized_response(sysadmin, organization, feed):
     releases = [r for p in _fictional_packages() for r in p["releases"]]
     big = _json({"releases": releases, "padding": "x" * 200_000})
     report = _harvest_fictional_then(sysadmin, organization, feed, Reply(big), config={"max_response_bytes": 100_000})
+    assert "larger than the 100,000-byte limit" in _gather_error(report)
+
+
+SITE_LIMIT = "ckanext.procurement.harvest.max_response_bytes"
+
+
+def test_a_source_cannot_raise_the_sites_size_limit(sysadmin, organization, feed, ckan_config, monkeypatch):
+    releases = [r for p in _fictional_packages() for r in p["releases"]]
+    url = feed.route("/feed.json", Reply(_json({"releases": releases, "padding": "x" * 200_000})))
+    monkeypatch.setitem(ckan_config, SITE_LIMIT, 150_000)
+    with pytest.raises(tk.ValidationError) as refused:  # saving above the site's limit: refused, naming the key
+        create_source(sysadmin["name"], organization["id"], url, config={"max_response_bytes": 10 ** 9}, name="greedy")
+    assert "max_response_bytes" in str(refused.value.error_dict) and "150,000" in str(refused.value.error_dict)
+    # saved while the site allowed more, then the site lowered its limit: the site's limit holds
+    monkeypatch.setitem(ckan_config, SITE_LIMIT, 10 ** 9)
+    source = create_source(sysadmin["name"], organization["id"], url, config={"max_response_bytes": 10 ** 8, "retries": 0})
+    monkeypatch.setitem(ckan_config, SITE_LIMIT, 100_000)
+    report = run_job(source["id"], sysadmin["name"])
     assert "larger than the 100,000-byte limit" in _gather_error(report)
 
 

@@ -243,10 +243,6 @@ def test_a_gzip_bomb_is_stopped_at_the_size_limit(app, feed, ckan_config, monkey
     assert time.monotonic() - started < 30
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT (medium, DoS): a source's max_response_bytes overrides the site's "
-                   "ckanext.procurement.harvest.max_response_bytes upward with no cap (harvesters/base.py fetcher(), "
-                   "used by the preview): an editor previewing a JSON typed with a huge limit makes the web process "
-                   "read and hold responses larger than the site allows")
 def test_a_source_cannot_raise_the_sites_size_limit_in_a_preview(app, feed, ckan_config, monkeypatch):
     monkeypatch.setitem(ckan_config, "ckanext.procurement.harvest.max_response_bytes", 100_000)
     big = json.dumps({"releases": [dict(RELEASE, ocid=f"ocds-abc123-{n:05d}", id=f"r{n}") for n in range(1500)]}).encode()
