@@ -370,10 +370,6 @@ def test_odd_shapes_of_the_form_are_refused_without_a_500(app, feed):
     assert all(path == "/releases.json" for path, _ in feed.requests)
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT (low, 500 on bad input): owner_org posted twice to POST /harvest/preview "
-                   "reaches harvest_source_create's auth as a list (source_form/views.py _authorize) and PostgreSQL "
-                   "fails (operator does not exist: text = text[]), and an owner_org with a NUL character fails in "
-                   "psycopg2: a 500 instead of a 400/403")
 def test_owner_org_posted_twice_is_refused_without_a_500(app, feed):
     victim = _client(app)
     editor = _client(app)
