@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextvars
 import ipaddress
 import logging
+import re
 import socket
 import threading
 import time
@@ -52,8 +53,20 @@ NAT64 = ipaddress.ip_network("64:ff9b::/96")
 Resolver = Callable[..., list]
 
 
+# the user:password@ part of a URL: never written to a log or an error message
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s'\"@]*@")
+
+
+def without_userinfo(text: str) -> str:
+    """`text` (a URL, or a message naming URLs) with any URL's user name and password removed."""
+    return _USERINFO.sub(r"\1", text)
+
+
 class FetchError(Exception):
-    """A request that failed for good: the message says which URL and why."""
+    """A request that failed for good: the message says which URL and why (never a URL's password)."""
+
+    def __init__(self, message: str, *args):
+        super().__init__(without_userinfo(str(message)), *args)
 
 
 class UnsafeURLError(FetchError):

@@ -31,7 +31,7 @@ from ckanext.procurement.harvesters import tables
 from ckanext.procurement.harvesters.config import (
     ENV_PREFIX, ConfigError, SourceConfig, check_env_allowed, parse_config, resolve_auth_header, seal_auth_header,
 )
-from ckanext.procurement.fetch import Fetcher, FetchError
+from ckanext.procurement.fetch import Fetcher, FetchError, without_userinfo
 from ckanext.procurement.model import ProcurementRecord, ProcurementSecret
 from ckanext.procurement.ocds.errors import OcdsError
 from ckanext.procurement.ocds.parse import Problem, ocid_prefix_ok
@@ -202,7 +202,7 @@ class ProcurementHarvester(HarvesterBase):
         self._repair_index_left_behind()
         self._prune_history(source.id)
         since = self.incremental_since(harvest_job, config)
-        log.info("Gathering %s (%s listing) from %s", source.title or source.id, f"incremental since {since}" if since else "full", source.url)
+        log.info("Gathering %s (%s listing) from %s", source.title or source.id, f"incremental since {since}" if since else "full", without_userinfo(source.url))
 
         paths = sorted(set(settings.redact_paths() + config.redact_paths))
         spool = Spool(settings.cache_dir())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 
 import pytest
 
@@ -180,6 +181,28 @@ def test_http_500_then_success_is_retried(sysadmin, organization, feed):
     assert report["gather_errors"] == []
     assert report["stats"].get("added") == 1
     assert feed.hits["/feed.json"] == 3
+
+
+def test_the_password_of_a_source_url_never_reaches_the_log_or_the_report(sysadmin, organization, feed, caplog, monkeypatch):
+    from ckanext.procurement import fetch as http
+
+    url = feed.route("/feed.json", Reply(b"busy", status=503, content_type="text/plain"))
+    url = url.replace("http://", "http://buyer:pw-zq-5519@")
+    source = create_source(sysadmin["name"], organization["id"], url, config={"retries": 1})
+    from ckanext.procurement.harvesters import base
+
+    logger = logging.getLogger("ckanext.procurement")  # test.ini's logging config hides these from caplog
+    logger.addHandler(caplog.handler)
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    for module_logger in (http.log, base.log):
+        monkeypatch.setattr(module_logger, "disabled", False)
+    try:
+        report = run_job(source["id"], sysadmin["name"])
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert feed.hits["/feed.json"] == 2 and "retrying" in caplog.text  # the retry warning was logged
+    assert "pw-zq-5519" not in caplog.text
+    assert "pw-zq-5519" not in _gather_error(report) and "HTTP 503" in _gather_error(report)
 
 
 def test_http_500_for_good(sysadmin, organization, feed):
