@@ -41,8 +41,10 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IActions
 
     def get_actions(self):
-        return dict(action.get_actions(), **review.get_actions(), **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions(),
-                    **dcat.get_chained_actions())
+        actions = dict(action.get_actions(), **review.get_actions(), **source_config.get_chained_actions(),
+                       **bulk_triggers.get_chained_actions(), **dcat.get_chained_actions())
+        actions["bulk_update_public"] = review.also_after_bulk_update_public(actions["bulk_update_public"])
+        return actions
 
     # IAuthFunctions
 

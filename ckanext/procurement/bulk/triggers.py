@@ -84,8 +84,6 @@ def _bulk_update(name: str):
         result = next_action(context, data_dict)
         if name == "bulk_update_public":  # newly public processes count as modified for API crawls
             published.touch_datasets(list(data_dict.get("datasets") or []))
-            from ckanext.procurement.review import logic as review  # imports this module
-            review.made_public(context, list(data_dict.get("datasets") or []))
         organization = data_dict.get("org_id")
         if organization:
             scopes = [organization, PORTAL]

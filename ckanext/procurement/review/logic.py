@@ -210,6 +210,20 @@ def _decide(context, packages: list[model.Package], values: dict[str, Any], make
     _reindex(ids)
 
 
+def also_after_bulk_update_public(chained):
+    """`chained` (this plugin's bulk_update_public), then made_public(): a plugin has one chained
+    action per name, so the plugin composes them."""
+
+    @tk.chained_action
+    def bulk_update_public(next_action, context, data_dict):
+        result = chained(next_action, context, data_dict)
+        made_public(context, list(data_dict.get("datasets") or []))
+        return result
+
+    bulk_update_public.__doc__ = chained.__doc__
+    return bulk_update_public
+
+
 def made_public(context, ids: Iterable[Any]) -> None:
     """After CKAN's ``bulk_update_public`` (an organization page's "Make public"): the processes it
     made public that were waiting for review (or withheld) are published by that user, as a review
