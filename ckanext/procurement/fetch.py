@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextvars
 import ipaddress
 import logging
+import re
 import socket
 import threading
 import time
@@ -52,8 +53,20 @@ NAT64 = ipaddress.ip_network("64:ff9b::/96")
 Resolver = Callable[..., list]
 
 
+# the user:password@ part of a URL: never written to a log or an error message
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s'\"@]*@")
+
+
+def without_userinfo(text: str) -> str:
+    """`text` (a URL, or a message naming URLs) with any URL's user name and password removed."""
+    return _USERINFO.sub(r"\1", text)
+
+
 class FetchError(Exception):
-    """A request that failed for good: the message says which URL and why."""
+    """A request that failed for good: the message says which URL and why (never a URL's password)."""
+
+    def __init__(self, message: str, *args):
+        super().__init__(without_userinfo(str(message)), *args)
 
 
 class UnsafeURLError(FetchError):
@@ -390,11 +403,11 @@ class Fetcher:
             except (requests.ConnectionError, requests.Timeout) as error:
                 if attempt >= self.retries or (deadline is not None and deadline.expired):
                     raise FetchError(f"{current!r}: {type(error).__name__} after {attempt + 1} attempts ({error})")
-                self._wait(attempt, current, str(error))
+                self._wait(attempt, current, str(error), deadline)
                 continue
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
                 response.close()
-                self._wait(attempt, current, f"HTTP {response.status_code}")
+                self._wait(attempt, current, f"HTTP {response.status_code}", deadline)
                 continue
             if response.status_code >= 400:
                 response.close()
@@ -403,7 +416,9 @@ class Fetcher:
             return response
         raise FetchError(f"{url!r}: failed after {self.retries + 1} attempts")  # pragma: no cover
 
-    def _wait(self, attempt: int, url: str, why: str) -> None:
+    def _wait(self, attempt: int, url: str, why: str, deadline: Deadline | None = None) -> None:
         delay = self.backoff * (2 ** attempt)
-        log.warning("%s: %s, retrying in %.1fs", url, why, delay)
+        if deadline is not None and delay >= deadline.remaining():  # no sleeping past the deadline
+            raise DeadlineError(url, deadline.seconds)
+        log.warning("%s: %s, retrying in %.1fs", without_userinfo(url), without_userinfo(why), delay)
         time.sleep(delay)

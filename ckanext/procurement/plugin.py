@@ -41,9 +41,11 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IActions
 
     def get_actions(self):
-        return dict(action.get_actions(), **review.get_actions(), **suppliers.get_actions(), **buyers.get_actions(),
-                    **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions(),
-                    **dcat.get_chained_actions())
+        actions = dict(action.get_actions(), **review.get_actions(), **suppliers.get_actions(), **buyers.get_actions(),
+                       **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions(),
+                       **dcat.get_chained_actions())
+        actions["bulk_update_public"] = review.also_after_bulk_update_public(actions["bulk_update_public"])
+        return actions
 
     # IAuthFunctions
 
@@ -64,7 +66,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IPackageController
 
     def before_dataset_index(self, pkg_dict):
-        pkg_dict = search.before_dataset_index(pkg_dict)
+        pkg_dict = review.before_dataset_index(search.before_dataset_index(pkg_dict))
         if pkg_dict.get("dataset_type") == DATASET_TYPE:
             pkg_dict = interfaces.index_process(pkg_dict)  # the site's IProcurement plugins
         return pkg_dict
@@ -85,10 +87,10 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
         bulk_triggers.after_dataset_change(context, pkg_dict)
 
     def after_dataset_show(self, context, pkg_dict):
-        return source_config.after_dataset_show(context, pkg_dict)
+        return review.after_dataset_show(context, source_config.after_dataset_show(context, pkg_dict))
 
     def after_dataset_search(self, search_results, search_params):
-        return source_config.after_dataset_search(search_results)
+        return review.after_dataset_search(source_config.after_dataset_search(search_results))
 
     # IFacets
 

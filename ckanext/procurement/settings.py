@@ -100,3 +100,7 @@ def indicator_thresholds() -> Thresholds:
             raise tk.ValidationError({key: [tk._("{value!r} is not a valid setting; fix the site setting").format(value=raw)]})
         values[field] = value.upper() if kind is str else value
     return Thresholds(**values)
+
+
+def preview_timeout() -> int:
+    return int(tk.config.get("ckanext.procurement.preview.timeout"))

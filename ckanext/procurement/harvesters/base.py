@@ -31,7 +31,7 @@ from ckanext.procurement.harvesters import tables
 from ckanext.procurement.harvesters.config import (
     ENV_PREFIX, ConfigError, SourceConfig, check_env_allowed, parse_config, resolve_auth_header, seal_auth_header,
 )
-from ckanext.procurement.fetch import Fetcher, FetchError
+from ckanext.procurement.fetch import Fetcher, FetchError, without_userinfo
 from ckanext.procurement.model import ProcurementRecord, ProcurementSecret
 from ckanext.procurement.ocds.errors import OcdsError
 from ckanext.procurement.ocds.parse import Problem, ocid_prefix_ok
@@ -67,6 +67,10 @@ def spooled_processes(spool: Spool) -> Iterator[tuple[str, list[str], list[str]]
             if removed:
                 withheld.update(removed.split("\n"))
         yield ocid, bodies, sorted(withheld)
+
+
+def site_max_response_bytes() -> int:
+    return int(tk.config.get("ckanext.procurement.harvest.max_response_bytes"))
 
 
 class Progress:
@@ -108,12 +112,22 @@ class ProcurementHarvester(HarvesterBase):
         """Raise ValueError naming the wrong key; move a literal auth header to the secret store
         (the actions saving a source did it already, before anything logged it: see logic/source_config.py)."""
         parsed = self.checked_config(config)
+        self.check_site_limits(parsed)
         if parsed.auth_header and parsed.auth_header.startswith(ENV_PREFIX):
             check_env_allowed(parsed.auth_header[len(ENV_PREFIX):], settings.auth_env_allowlist())
         return seal_auth_header(config, ProcurementSecret.store)
 
     def check_source_config(self, config: SourceConfig) -> None:
         """Harvester-specific checks; raise ConfigError."""
+
+    @staticmethod
+    def check_site_limits(config: SourceConfig) -> None:
+        """A source may lower the site's response size limit, never raise it (checked when a source
+        is saved or previewed; a source saved before the site lowered its limit is capped by fetcher())."""
+        limit = site_max_response_bytes()
+        if config.max_response_bytes and config.max_response_bytes > limit:
+            raise ConfigError("max_response_bytes", f"must be at most the site's limit of {limit:,} bytes "
+                              f"(ckanext.procurement.harvest.max_response_bytes), got {config.max_response_bytes:,}")
 
     def fetcher(self, config: SourceConfig) -> Fetcher:
         headers = {}
@@ -123,7 +137,7 @@ class ProcurementHarvester(HarvesterBase):
         return Fetcher(
             timeout=config.timeout or tk.config.get("ckanext.procurement.harvest.timeout"),
             retries=config.retries if config.retries is not None else tk.config.get("ckanext.procurement.harvest.retries"),
-            max_bytes=config.max_response_bytes or tk.config.get("ckanext.procurement.harvest.max_response_bytes"),
+            max_bytes=min(config.max_response_bytes or site_max_response_bytes(), site_max_response_bytes()),
             headers=headers,
             allow_private=settings.allow_private_addresses(),
         )
@@ -188,7 +202,7 @@ class ProcurementHarvester(HarvesterBase):
         self._repair_index_left_behind()
         self._prune_history(source.id)
         since = self.incremental_since(harvest_job, config)
-        log.info("Gathering %s (%s listing) from %s", source.title or source.id, f"incremental since {since}" if since else "full", source.url)
+        log.info("Gathering %s (%s listing) from %s", source.title or source.id, f"incremental since {since}" if since else "full", without_userinfo(source.url))
 
         paths = sorted(set(settings.redact_paths() + config.redact_paths))
         spool = Spool(settings.cache_dir())

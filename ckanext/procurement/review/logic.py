@@ -210,6 +210,46 @@ def _decide(context, packages: list[model.Package], values: dict[str, Any], make
     _reindex(ids)
 
 
+def also_after_bulk_update_public(chained):
+    """`chained` (this plugin's bulk_update_public), then made_public(): a plugin has one chained
+    action per name, so the plugin composes them."""
+
+    @tk.chained_action
+    def bulk_update_public(next_action, context, data_dict):
+        result = chained(next_action, context, data_dict)
+        made_public(context, list(data_dict.get("datasets") or []))
+        return result
+
+    bulk_update_public.__doc__ = chained.__doc__
+    return bulk_update_public
+
+
+def made_public(context, ids: Iterable[Any]) -> None:
+    """After CKAN's ``bulk_update_public`` (an organization page's "Make public"): the processes it
+    made public that were waiting for review (or withheld) are published by that user, as a review
+    would, so they are decided and never come back to the queue by themselves."""
+    model.Session.expire_all()  # the bulk update wrote past the session
+    found, _ = resolve(i for i in ids if isinstance(i, str))
+    packages = [p for p in {p.id: p for p in found.values()}.values() if p.state == "active" and not p.private
+                and state.stored(p, state.STATUS) in (PENDING, WITHHELD)]
+    if not packages:
+        return
+    user = model.User.get(context.get("user") or "")
+    ids = [p.id for p in packages]
+    started = time.time()
+    for package_id in ids:
+        consistency.remember(package_id, since=started)
+    try:
+        _store_fields(ids, {state.STATUS: PUBLISHED, state.REASON: None, state.REVIEWED_BY: user.name if user else "",
+                            state.REVIEWED_AT: datetime.datetime.utcnow().isoformat(timespec="seconds")})
+        model.Session.commit()
+    except Exception:
+        model.Session.rollback()
+        consistency.confirmed(ids)
+        raise
+    _reindex(ids)
+
+
 def _store_fields(ids: list[str], values: dict[str, Any]) -> None:
     """The review fields of every dataset in two statements (the extras' rows, replaced)."""
     table = package_extra_table
@@ -272,7 +312,10 @@ def procurement_review_list(context, data_dict):
     :param rows: processes per page (default 50, at most 200)
     :returns: ``{"count", "results", "facets", "waiting", "withheld", "owner_org"}``
     """
-    organization = model.Group.get(data_dict.get("owner_org") or "") if isinstance(data_dict.get("owner_org"), str) else None
+    owner_org = data_dict.get("owner_org")
+    if not isinstance(owner_org, str) or "\x00" in owner_org or len(owner_org) > 1000:
+        raise tk.ValidationError({"owner_org": [tk._("Must be the name or id of an organization")]})
+    organization = model.Group.get(owner_org) if owner_org else None
     if organization is None or not organization.is_organization or organization.state != "active":
         raise tk.ObjectNotFound(tk._("Organization not found"))
     tk.check_access("procurement_review_list", context, {"owner_org": organization.id})
@@ -295,11 +338,64 @@ def procurement_review_list(context, data_dict):
     return {
         "owner_org": organization.id,
         "count": result["count"],
-        "results": result["results"],
+        "results": _with_decisions(result["results"]),
         "facets": {field: result["search_facets"].get(field, {}).get("items", []) for field in QUEUE_FACETS},
         "waiting": statuses.get(PENDING, 0),
         "withheld": statuses.get(WITHHELD, 0),
     }
+
+
+def _with_decisions(results: list[dict]) -> list[dict]:
+    """Search results hide who decided and why (after_dataset_search): the queue's readers may know."""
+    table = package_extra_table
+    rows = model.Session.execute(sa.select(table.c.package_id, table.c.key, table.c.value).where(
+        table.c.package_id.in_([r["id"] for r in results]), table.c.key.in_(PRIVATE_FIELDS), table.c.state == "active"))
+    stored: dict[str, dict[str, str]] = {}
+    for package_id, key, value in rows:
+        stored.setdefault(package_id, {})[key] = value
+    return [dict(result, **stored.get(result["id"], {})) for result in results]
+
+
+# ---------------------------------------------------------------- who decided: for the organization's editors
+
+PRIVATE_FIELDS = (state.REVIEWED_BY, state.REVIEWED_AT, state.REASON)
+
+
+def after_dataset_show(context: dict, pkg_dict: dict) -> dict:
+    """Who reviewed a process, when and why is for those who may edit it (the index and the
+    package actions read it with ignore_auth), not for every visitor of a published process."""
+    if pkg_dict.get("type") != DATASET_TYPE or not any(pkg_dict.get(f) for f in PRIVATE_FIELDS):
+        return pkg_dict
+    if context.get("ignore_auth") or _may_edit(context, pkg_dict["id"]):
+        return pkg_dict
+    for field in PRIVATE_FIELDS:
+        pkg_dict.pop(field, None)
+    return pkg_dict
+
+
+def after_dataset_search(search_results: dict) -> dict:
+    # no user here: search results never say who decided (the queue adds it back for its readers)
+    for result in search_results.get("results", []):
+        if result.get("type") == DATASET_TYPE:
+            for field in PRIVATE_FIELDS:
+                result.pop(field, None)
+    return search_results
+
+
+def before_dataset_index(pkg_dict: dict) -> dict:
+    """Not searchable: who decided, when and why (the stored dataset in the index still holds them)."""
+    for field in PRIVATE_FIELDS:
+        pkg_dict.pop(field, None)
+    return pkg_dict
+
+
+def _may_edit(context: dict, package_id: str) -> bool:
+    try:
+        tk.check_access("package_update", {"model": model, "user": context.get("user"),
+                                           "auth_user_obj": context.get("auth_user_obj")}, {"id": package_id})
+        return True
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return False
 
 
 def _quote(value: str) -> str:

@@ -12,6 +12,7 @@ Errors are keyed by the field at fault, and say its label.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -292,12 +293,26 @@ def without_secret(config_text: str | None) -> str | None:
     try:
         raw = json.loads(config_text) if config_text else None
     except ValueError:
-        return config_text
+        return _scrubbed(config_text)
     header = raw.get("auth_header") if isinstance(raw, dict) else None
     if isinstance(header, str) and not header.startswith((SECRET_PREFIX, ENV_PREFIX)):
         raw.pop("auth_header")
         return json.dumps(raw, indent=2)
     return config_text
+
+
+# an auth_header's literal value in text that is not valid JSON (a reference stays: it is no secret)
+_TYPED_HEADER = re.compile(r'("auth_header"\s*:\s*)"(?!(?:%s|%s))(?:[^"\\]|\\.)*"' % (SECRET_PREFIX, ENV_PREFIX))
+_HEADER_LEFT = re.compile(r'"auth_header_name"|"auth_header"\s*:\s*""|"auth_header"\s*:\s*"(?:%s|%s)[^"\\]*"' % (SECRET_PREFIX, ENV_PREFIX))
+
+
+def _scrubbed(config_text: str) -> str:
+    """Invalid JSON as a page may show it: typed header values blanked. Text where a value
+    might still hide (an unterminated string, an escaped key) is not shown at all."""
+    scrubbed = _TYPED_HEADER.sub(r'\1""', config_text)
+    if re.search(r"auth|\\u", _HEADER_LEFT.sub("", scrubbed), re.IGNORECASE):
+        return ""
+    return scrubbed
 
 
 # --- config -> fields ----------------------------------------------------------------------------

@@ -11,13 +11,15 @@ import datetime
 import os
 import shutil
 import tempfile
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import process, settings
-from ckanext.procurement.fetch import FetchError
+from ckanext.procurement.fetch import DeadlineError, FetchError
 from ckanext.procurement.harvesters.base import GatherAbort, _without_snippet
 from ckanext.procurement.harvesters.config import ConfigError, SourceConfig
 from ckanext.procurement.harvesters.flat import FLAT_CONTENT_TYPES, ProcurementCsvHarvester
@@ -61,6 +63,36 @@ class Preview:
         return {c["name"]: c["suggested"] for c in self.columns}
 
 
+class PreviewTimeout(Exception):
+    """The preview's time limit passed."""
+
+
+class TimeLimitedFetcher:
+    """A fetcher whose fetches share one time limit: a preview runs in a web request, and a
+    source that trickles its bytes (or its retries) must not hold the web worker for long."""
+
+    def __init__(self, fetcher, seconds: float):
+        self.fetcher, self.seconds = fetcher, seconds
+        self.end = time.monotonic() + seconds
+
+    def _timeout(self) -> PreviewTimeout:
+        return PreviewTimeout(tk._("The preview stopped after {seconds} seconds: the source answers too slowly "
+                                   "(ckanext.procurement.preview.timeout). A harvest, which runs in the background, "
+                                   "may still read it.").format(seconds=self.seconds))
+
+    @contextmanager
+    def open(self, url: str, accept: tuple[str, ...] = ()):
+        remaining = self.end - time.monotonic()
+        if remaining <= 0:
+            raise self._timeout()
+        self.fetcher.deadline = remaining
+        try:
+            with self.fetcher.open(url, accept=accept) as opened:
+                yield opened
+        except DeadlineError:
+            raise self._timeout() from None
+
+
 def harvester_for(source_type: str):
     return ProcurementCsvHarvester() if source_type == "procurement_csv" else OcdsHarvester()
 
@@ -72,14 +104,16 @@ def run(source_type: str, url: str, config_text: str, source_id: str | None = No
     paths: list[str] = []
     try:
         config = harvester.parse_config(config_text)
+        harvester.check_site_limits(config)
         config.source_id = source_id  # a stored secret resolves for its own source only
         paths = sorted(set(settings.redact_paths() + config.redact_paths))
-        fetcher = harvester.fetcher(config)
+        fetcher = TimeLimitedFetcher(harvester.fetcher(config), settings.preview_timeout())
         if source_type == "procurement_csv":
             _preview_export(preview, harvester, fetcher, config, paths)
         else:
             _preview_feed(preview, fetcher, config, paths)
-    except (ConfigError, FetchError, OcdsError, GatherAbort, FlatFileError, MappingError, tk.ValidationError) as error:
+    except (ConfigError, FetchError, OcdsError, GatherAbort, FlatFileError, MappingError, tk.ValidationError,
+            PreviewTimeout) as error:
         message = str(error) if not isinstance(error, tk.ValidationError) else "; ".join(
             f"{k}: {v}" for k, v in error.error_dict.items())
         preview.error = _without_snippet(message) if paths else message

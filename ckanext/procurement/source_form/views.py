@@ -42,6 +42,8 @@ def _authorize(form: dict, source_id: str | None) -> dict | None:
     if not tk.current_user.is_authenticated:
         return tk.abort(403, tk._("Log in to preview a harvest source"))
     owner_org = form.get("owner_org")
+    if owner_org is not None and (not isinstance(owner_org, str) or "\x00" in owner_org):
+        return tk.abort(400, tk._("Choose one organization for the source"))
     try:
         stored = None
         if source_id:

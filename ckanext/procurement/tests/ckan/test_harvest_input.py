@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 
 import pytest
+
+import ckan.plugins.toolkit as tk
 
 from ckan.tests import helpers
 from ckanext.procurement.demo.mapping import CHICAGO_MAPPING
@@ -180,6 +183,28 @@ def test_http_500_then_success_is_retried(sysadmin, organization, feed):
     assert feed.hits["/feed.json"] == 3
 
 
+def test_the_password_of_a_source_url_never_reaches_the_log_or_the_report(sysadmin, organization, feed, caplog, monkeypatch):
+    from ckanext.procurement import fetch as http
+
+    url = feed.route("/feed.json", Reply(b"busy", status=503, content_type="text/plain"))
+    url = url.replace("http://", "http://buyer:pw-zq-5519@")
+    source = create_source(sysadmin["name"], organization["id"], url, config={"retries": 1})
+    from ckanext.procurement.harvesters import base
+
+    logger = logging.getLogger("ckanext.procurement")  # test.ini's logging config hides these from caplog
+    logger.addHandler(caplog.handler)
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    for module_logger in (http.log, base.log):
+        monkeypatch.setattr(module_logger, "disabled", False)
+    try:
+        report = run_job(source["id"], sysadmin["name"])
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert feed.hits["/feed.json"] == 2 and "retrying" in caplog.text  # the retry warning was logged
+    assert "pw-zq-5519" not in caplog.text
+    assert "pw-zq-5519" not in _gather_error(report) and "HTTP 503" in _gather_error(report)
+
+
 def test_http_500_for_good(sysadmin, organization, feed):
     report = _harvest_fictional_then(sysadmin, organization, feed, Reply(b"oops", status=500, content_type="text/plain"))
     assert "HTTP 500" in _gather_error(report)
@@ -195,6 +220,24 @@ def test_oversized_response(sysadmin, organization, feed):
     releases = [r for p in _fictional_packages() for r in p["releases"]]
     big = _json({"releases": releases, "padding": "x" * 200_000})
     report = _harvest_fictional_then(sysadmin, organization, feed, Reply(big), config={"max_response_bytes": 100_000})
+    assert "larger than the 100,000-byte limit" in _gather_error(report)
+
+
+SITE_LIMIT = "ckanext.procurement.harvest.max_response_bytes"
+
+
+def test_a_source_cannot_raise_the_sites_size_limit(sysadmin, organization, feed, ckan_config, monkeypatch):
+    releases = [r for p in _fictional_packages() for r in p["releases"]]
+    url = feed.route("/feed.json", Reply(_json({"releases": releases, "padding": "x" * 200_000})))
+    monkeypatch.setitem(ckan_config, SITE_LIMIT, 150_000)
+    with pytest.raises(tk.ValidationError) as refused:  # saving above the site's limit: refused, naming the key
+        create_source(sysadmin["name"], organization["id"], url, config={"max_response_bytes": 10 ** 9}, name="greedy")
+    assert "max_response_bytes" in str(refused.value.error_dict) and "150,000" in str(refused.value.error_dict)
+    # saved while the site allowed more, then the site lowered its limit: the site's limit holds
+    monkeypatch.setitem(ckan_config, SITE_LIMIT, 10 ** 9)
+    source = create_source(sysadmin["name"], organization["id"], url, config={"max_response_bytes": 10 ** 8, "retries": 0})
+    monkeypatch.setitem(ckan_config, SITE_LIMIT, 100_000)
+    report = run_job(source["id"], sysadmin["name"])
     assert "larger than the 100,000-byte limit" in _gather_error(report)
 
 
