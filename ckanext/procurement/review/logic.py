@@ -16,6 +16,8 @@ index notes for a repair if Solr fails half way.
 """
 from __future__ import annotations
 
+import json
+
 import datetime
 import logging
 import time
@@ -363,10 +365,18 @@ PRIVATE_FIELDS = (state.REVIEWED_BY, state.REVIEWED_AT, state.REASON)
 
 def after_dataset_show(context: dict, pkg_dict: dict) -> dict:
     """Who reviewed a process, when and why is for those who may edit it (the index and the
-    package actions read it with ignore_auth), not for every visitor of a published process."""
-    if pkg_dict.get("type") != DATASET_TYPE or not any(pkg_dict.get(f) for f in PRIVATE_FIELDS):
+    package actions read it with ignore_auth), not for every visitor of a published process.
+    The index's stored copy never holds them (see before_dataset_index): a package_show
+    answered from it gets them from the database, for those who may see them."""
+    if pkg_dict.get("type") != DATASET_TYPE or not (pkg_dict.get(state.STATUS) or any(pkg_dict.get(f) for f in PRIVATE_FIELDS)):
         return pkg_dict
     if context.get("ignore_auth") or _may_edit(context, pkg_dict["id"]):
+        if not any(pkg_dict.get(f) for f in PRIVATE_FIELDS):
+            package = model.Package.get(pkg_dict["id"])
+            for field in PRIVATE_FIELDS:
+                value = package.extras.get(field) if package is not None else None
+                if value:
+                    pkg_dict[field] = value
         return pkg_dict
     for field in PRIVATE_FIELDS:
         pkg_dict.pop(field, None)
@@ -383,9 +393,17 @@ def after_dataset_search(search_results: dict) -> dict:
 
 
 def before_dataset_index(pkg_dict: dict) -> dict:
-    """Not searchable: who decided, when and why (the stored dataset in the index still holds them)."""
+    """Neither searchable nor stored in the index: who decided, when and why (anyone may ask
+    package_search for the stored copies, `fl=validated_data_dict`)."""
     for field in PRIVATE_FIELDS:
         pkg_dict.pop(field, None)
+    for copy in ("validated_data_dict", "data_dict"):
+        stored = pkg_dict.get(copy)
+        if isinstance(stored, str) and any(f'"{field}"' in stored for field in PRIVATE_FIELDS):
+            dataset = json.loads(stored)
+            for field in PRIVATE_FIELDS:
+                dataset.pop(field, None)
+            pkg_dict[copy] = json.dumps(dataset)
     return pkg_dict
 
 

@@ -237,6 +237,10 @@ def test_anonymous_visitors_do_not_learn_who_reviewed(app, town):
     assert found["count"] == 0
     found = app.get(f"/api/action/package_search?q=name:{first['name']}").json["result"]
     assert found["count"] == 1 and "reviewed_by" not in found["results"][0]
+    # nor the copies of the dataset the index stores, which anyone may ask for
+    for copy in ("validated_data_dict", "data_dict"):
+        stored = app.get(f"/api/action/package_search?q=name:{first['name']}&fl={copy}").json["result"]["results"]
+        assert stored and editor["name"] not in str(stored), copy
     # the organization's editors still see who decided, on the process and in the queue
     assert _as(editor, "package_show", id=first["id"])["reviewed_by"] == editor["name"]
     kept = town["pending"][1]
