@@ -400,11 +400,21 @@ def before_dataset_index(pkg_dict: dict) -> dict:
     for copy in ("validated_data_dict", "data_dict"):
         stored = pkg_dict.get(copy)
         if isinstance(stored, str) and any(f'"{field}"' in stored for field in PRIVATE_FIELDS):
-            dataset = json.loads(stored)
-            for field in PRIVATE_FIELDS:
-                dataset.pop(field, None)
-            pkg_dict[copy] = json.dumps(dataset)
+            pkg_dict[copy] = json.dumps(_without_reviewer(json.loads(stored)))
     return pkg_dict
+
+
+def _without_reviewer(dataset: dict) -> dict:
+    """A stored copy of a dataset without who decided: as a field, as an extra, and in the
+    validated copy CKAN nests in `data_dict`."""
+    for field in PRIVATE_FIELDS:
+        dataset.pop(field, None)
+    if isinstance(dataset.get("extras"), list):
+        dataset["extras"] = [extra for extra in dataset["extras"]
+                             if not (isinstance(extra, dict) and extra.get("key") in PRIVATE_FIELDS)]
+    if isinstance(dataset.get("validated_data_dict"), str):
+        dataset["validated_data_dict"] = json.dumps(_without_reviewer(json.loads(dataset["validated_data_dict"])))
+    return dataset
 
 
 def _may_edit(context: dict, package_id: str) -> bool:
