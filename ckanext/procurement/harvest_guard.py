@@ -9,7 +9,8 @@ only checked on POST. Here:
 
 - GET on those endpoints changes nothing: it shows a confirmation page whose
   form POSTs back with the CSRF token;
-- POST on them always needs the CSRF token, even where the site leaves
+- POST on them, and on this extension's own forms (source preview, review
+  decisions), always needs the CSRF token, even where the site leaves
   `ckan.csrf_protection.ignore_extensions` at CKAN's default (true);
 - delete and abort, GET-only in ckanext-harvest, also accept POST (the
   confirm-action buttons of CKAN 2.11 POST), handled by ckanext-harvest's own views.
@@ -21,8 +22,12 @@ from ckanext.harvest import utils as harvest_utils
 from flask import Blueprint, current_app
 
 STATE_CHANGING_ENDPOINTS = {"harvester.refresh", "harvester.clear", "harvester.delete", "harvester.job_abort"}
-# the POST twins of the GET-only endpoints, registered below
-POST_ENDPOINTS = {"procurement_harvest.delete", "procurement_harvest.job_abort"}
+# the POST twins of the GET-only endpoints, registered below, and this extension's own forms
+# (CKAN's default ignore_extensions would exempt them: a preview fetches with a stored secret,
+# a review decision publishes)
+POST_ENDPOINTS = {"procurement_harvest.delete", "procurement_harvest.job_abort",
+                  "procurement_source_form.preview", "procurement_source_form.preview_source",
+                  "procurement_review.decide"}
 
 harvest_guard = Blueprint("procurement_harvest", __name__)
 

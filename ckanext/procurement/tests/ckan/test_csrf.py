@@ -144,3 +144,14 @@ def test_harvest_posts_need_the_token_even_where_extensions_are_exempt(browser, 
     response = browser.post(f"/harvest/refresh/{source['id']}", headers=EVIL, follow_redirects=False)
     assert response.status_code == 400
     assert _jobs(source) == []
+
+
+@pytest.mark.ckan_config("ckan.csrf_protection.ignore_extensions", "true")
+def test_the_extensions_own_forms_need_the_token_even_where_extensions_are_exempt(browser):
+    """CKAN's default exempts extension blueprints from CSRF; the source preview (it fetches with a
+    stored secret) and the review queue's decisions (they publish) stay protected."""
+    organization = factories.Organization(users=[{"name": browser.user["name"], "capacity": "admin"}])
+    for path, form in (("/harvest/preview", {"url": "http://127.0.0.1:9/", "source_type": "ocds", "owner_org": organization["id"]}),
+                       (f"/procurement-review/{organization['name']}", {"decision": "publish", "ids": "x"})):
+        response = browser.post(path, data=form, headers=EVIL, follow_redirects=False)
+        assert response.status_code == 400, (path, response.status_code)
