@@ -13,20 +13,19 @@ import datetime
 import json
 import math
 from typing import Any
-from xml.etree import ElementTree as ET
 
 import icalendar
 from flask import Response
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.procurement import labels
+from ckanext.procurement import atom, labels
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.formatting import format_date, format_money, parse_datetime
 from ckanext.procurement.ocds.access import obj, objs, text
 from ckanext.procurement.ocds.amounts import value_sort_key
 from ckanext.procurement.search import FORECAST_FQ
-from ckanext.procurement.views import ATOM, _context, _page, _solr_quote, _xml_text
+from ckanext.procurement.views import _context, _page, _solr_quote
 
 FILTERS = ("main_category", "buyer_name")
 SORTS = {
@@ -143,31 +142,10 @@ def forecast_atom():
     filters, sort, datasets = _feed_results()
     query = dict(filters, **({"sort": sort} if sort != "date" else {}))
     contacts = _contacts([d["id"] for d in datasets])
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"{tk._('Procurement forecast')} · {tk.config.get('ckan.site_title')}"
-    self_url = tk.url_for("procurement_insights.forecast_atom", _external=True, **query)
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = self_url
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=tk.url_for("procurement_insights.forecast", _external=True, **query))
-    updated = max((d.get("metadata_modified") or "" for d in datasets), default="") or "1970-01-01T00:00:00"
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated[:19] + "Z"
-    for dataset in datasets:
-        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        url = tk.url_for(f"{DATASET_TYPE}.read", id=dataset["name"], _external=True)
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = dataset.get("title") or dataset["name"]
-        ET.SubElement(entry, f"{{{ATOM}}}id").text = url
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url)
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = (dataset.get("metadata_modified") or "")[:19] + "Z"
-        author = ET.SubElement(entry, f"{{{ATOM}}}author")
-        ET.SubElement(author, f"{{{ATOM}}}name").text = dataset.get("buyer_name") or (dataset.get("organization") or {}).get("title") or ""
-        ET.SubElement(entry, f"{{{ATOM}}}summary", type="text").text = _summary(dataset, contacts.get(dataset["id"]))
-    for element in feed.iter():  # characters XML 1.0 does not allow, from harvested text
-        if element.text:
-            element.text = _xml_text(element.text)
-        for key, value in element.attrib.items():
-            element.set(key, _xml_text(value))
-    return Response(ET.tostring(feed, encoding="utf-8", xml_declaration=True), mimetype="application/atom+xml")
+    body = atom.feed(tk._("Procurement forecast"), tk.url_for("procurement_insights.forecast_atom", _external=True, **query),
+                     tk.url_for("procurement_insights.forecast", _external=True, **query), datasets,
+                     lambda dataset: _summary(dataset, contacts.get(dataset["id"])))
+    return Response(body, mimetype="application/atom+xml")
 
 
 def _utc(value: Any) -> datetime.datetime | None:
@@ -202,8 +180,8 @@ def forecast_ics():
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     for dataset in datasets:
         url = tk.url_for(f"{DATASET_TYPE}.read", id=dataset["name"], _external=True)
-        title = _xml_text(dataset.get("title") or dataset["name"])  # no control characters from harvested text
-        description = _xml_text(_summary(dataset, contacts.get(dataset["id"])) + "\n" + url)
+        title = atom.clean_text(dataset.get("title") or dataset["name"])  # no control characters from harvested text
+        description = atom.clean_text(_summary(dataset, contacts.get(dataset["id"])) + "\n" + url)
         stamp = _utc(dataset.get("metadata_modified")) or now
         opening, deadline = _utc(dataset.get("tender_start_date")), _utc(dataset.get("tender_end_date"))
         if opening is not None:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.procurement import labels, search_download
+from ckanext.procurement import atom, labels, search_download
 from ckanext.procurement.dataset import DATASET_TYPE
 from ckanext.procurement.ocds.depth import MAX_DEPTH, json_deeper_than
 from ckanext.procurement.search import OPEN_FOR_BIDS_FQ
@@ -24,7 +22,6 @@ from ckanext.procurement.search import OPEN_FOR_BIDS_FQ
 procurement = Blueprint("procurement", __name__)
 
 OPPORTUNITY_FILTERS = {"main_category": "procurementCategory", "buyer_name": None}
-ATOM = "http://www.w3.org/2005/Atom"
 
 
 def _context() -> dict[str, Any]:
@@ -100,55 +97,21 @@ def opportunities_feed():
     return Response(atom_feed(result["results"], filters), mimetype="application/atom+xml")
 
 
-# characters XML 1.0 does not allow (ElementTree writes them anyway, and readers reject the feed)
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _xml_text(value: str) -> str:
-    return XML_ILLEGAL.sub("", value)
-
-
 def atom_feed(datasets: list[dict[str, Any]], filters: dict[str, str]) -> bytes:
-    """ElementTree escapes every harvested value; links are only ever our own pages."""
-    feed = _atom_tree(datasets, filters)
-    for element in feed.iter():
-        if element.text:
-            element.text = _xml_text(element.text)
-        for key, value in element.attrib.items():
-            element.set(key, _xml_text(value))
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
-
-
-def _atom_tree(datasets: list[dict[str, Any]], filters: dict[str, str]) -> ET.Element:
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
     title = tk._("Open bid opportunities")
     if filters:
         title += " — " + ", ".join(labels.label(OPPORTUNITY_FILTERS.get(k) or "", v) or v for k, v in filters.items())
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"{title} · {tk.config.get('ckan.site_title')}"
-    self_url = tk.url_for("procurement.opportunities_feed", _external=True, **filters)
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = self_url
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=tk.url_for("procurement.opportunities", _external=True, **filters))
-    updated = max((d.get("metadata_modified") or "" for d in datasets), default="") or "1970-01-01T00:00:00"
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated[:19] + "Z"
-    for dataset in datasets:
-        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        url = tk.url_for(f"{DATASET_TYPE}.read", id=dataset["name"], _external=True)
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = dataset.get("title") or dataset["name"]
-        ET.SubElement(entry, f"{{{ATOM}}}id").text = url
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url)
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = (dataset.get("metadata_modified") or "")[:19] + "Z"
-        author = ET.SubElement(entry, f"{{{ATOM}}}author")
-        ET.SubElement(author, f"{{{ATOM}}}name").text = dataset.get("buyer_name") or (dataset.get("organization") or {}).get("title") or ""
-        deadline = dataset.get("tender_end_date") or ""
-        summary = tk._("Bid deadline: {deadline}").format(deadline=deadline)
-        if dataset.get("main_category"):
-            summary += " · " + labels.label("procurementCategory", dataset["main_category"])
-        if dataset.get("notes"):
-            summary += "\n\n" + dataset["notes"][:1000]
-        ET.SubElement(entry, f"{{{ATOM}}}summary", type="text").text = summary
-    return feed
+    return atom.feed(title, tk.url_for("procurement.opportunities_feed", _external=True, **filters),
+                     tk.url_for("procurement.opportunities", _external=True, **filters), datasets, _opportunity_summary)
+
+
+def _opportunity_summary(dataset: dict[str, Any]) -> str:
+    summary = tk._("Bid deadline: {deadline}").format(deadline=dataset.get("tender_end_date") or "")
+    if dataset.get("main_category"):
+        summary += " · " + labels.label("procurementCategory", dataset["main_category"])
+    if dataset.get("notes"):
+        summary += "\n\n" + dataset["notes"][:1000]
+    return summary
 
 
 def record_download(id: str):
