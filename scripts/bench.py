@@ -3,8 +3,10 @@
 
 Every figure is a ratio against a baseline measured in the same process, on
 the same machine, just before or after:
-- first harvest of N demo processes vs the floor: the same N datasets
-  (same fields and resources) created with plain package_create calls;
+- first harvest of N demo processes, by ckanext-harvest's gather consumer and
+  two fetch consumers (processes of their own; --fetch-consumers), vs the floor:
+  the same N datasets (same fields and resources) created with plain
+  package_create calls in this process;
 - re-harvest with nothing changed, and with 5% of processes changed, vs the
   first harvest;
 - gather's peak memory on a 100,000-process feed (a separate process, so the
@@ -84,6 +86,55 @@ def harvest(source_id: str, user: str) -> dict:
     return run_job(source_id, user)
 
 
+def _waiting_consumers() -> int:
+    """Clients blocked on a Redis queue: a harvest consumer waiting for messages."""
+    from ckan.lib.redis import connect_to_redis
+
+    return sum(1 for client in connect_to_redis().client_list() if client.get("cmd") in ("blpop", "brpop"))
+
+
+def harvest_with_consumers(source_id: str, user: str, fetch_consumers: int) -> dict:
+    """One harvest job the production way: ckanext-harvest's gather consumer and `fetch_consumers`
+    fetch consumers, each a process of its own, and `harvest_jobs_run` (cron's part) until the job
+    is finished. Timed from the job's creation, with the consumers already waiting on their queues."""
+    import ckan.model as model
+    import ckan.plugins.toolkit as tk
+
+    command = [str(ROOT / ".venv" / "bin" / "ckan"), "-c", os.environ["CKAN_INI"], "harvester"]
+    waiting = _waiting_consumers()
+    consumers = [subprocess.Popen(command + [name], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for name in ["gather-consumer"] + ["fetch-consumer"] * fetch_consumers]
+    try:
+        deadline = time.monotonic() + 300
+        while _waiting_consumers() < waiting + len(consumers):
+            if time.monotonic() > deadline or any(proc.poll() is not None for proc in consumers):
+                raise RuntimeError("the harvest consumers did not start")
+            time.sleep(0.2)
+        context = {"user": user}
+        started = time.perf_counter()
+        job = tk.get_action("harvest_job_create")(dict(context), {"source_id": source_id, "run": True})
+        while True:
+            time.sleep(0.25)
+            model.Session.remove()
+            tk.get_action("harvest_jobs_run")(dict(context), {"source_id": source_id})
+            shown = tk.get_action("harvest_job_show")(dict(context), {"id": job["id"]})
+            if shown["status"] == "Finished":
+                break
+            if any(proc.poll() is not None for proc in consumers):
+                raise RuntimeError("a harvest consumer died")
+        seconds = time.perf_counter() - started
+        # searchable the moment the job says it is finished
+        found = tk.get_action("package_search")(dict(context), {"fq": "+dataset_type:contracting-process",
+                                                                "rows": 0, "include_private": True})["count"]
+    finally:
+        for proc in consumers:
+            proc.terminate()
+        for proc in consumers:
+            proc.wait(timeout=60)
+    return {"job_id": job["id"], "status": shown["status"], "stats": shown.get("stats", {}),
+            "seconds": seconds, "searchable_when_finished": found, "fetch_consumers": fetch_consumers}
+
+
 def floor_datasets(demo, n: int, org_id: str) -> list[dict]:
     """The datasets a harvest of the same processes makes (computed before timing)."""
     from ckanext.procurement import dataset as process_dataset, process, settings
@@ -121,7 +172,7 @@ def database_bytes() -> dict[str, int]:
                 for table in STORAGE_TABLES}
 
 
-def bench_size(n: int) -> dict:
+def bench_size(n: int, fetch_consumers: int = 2) -> dict:
     import ckan.plugins.toolkit as tk
     from ckanext.procurement.demo.server import DemoServer
 
@@ -141,15 +192,20 @@ def bench_size(n: int) -> dict:
         user, org = setup_portal()
         source = tk.get_action("harvest_source_create")({"user": user["name"]}, {
             "name": "bench", "url": demo.releases_url + "?limit=1000", "source_type": "ocds", "owner_org": org["id"]})
-        first = harvest(source["id"], user["name"])
+        def run() -> dict:
+            if fetch_consumers:
+                return harvest_with_consumers(source["id"], user["name"], fetch_consumers)
+            return harvest(source["id"], user["name"])
+
+        first = run()
         result["first"] = first
         result["first_bytes"] = database_bytes()
-        unchanged = harvest(source["id"], user["name"])
+        unchanged = run()
         result["unchanged"] = unchanged
         ocids = [demo.system.ocid(i) for i in range(n) if demo.system.releases(i)]
         for ocid in ocids[:: 20]:  # 5%
             demo.change(ocid)
-        result["changed_5pct"] = harvest(source["id"], user["name"])
+        result["changed_5pct"] = run()
         result["changed_count"] = len(ocids[::20])
         result["after_three_harvests_bytes"] = database_bytes()
     result["first_vs_floor"] = result["first"]["seconds"] / result["floor_seconds"]
@@ -348,6 +404,8 @@ def main() -> int:
     parser.add_argument("--api-processes", type=int, default=100_000)
     parser.add_argument("--only", choices=["api"], help="run just this benchmark")
     parser.add_argument("--gather-only")
+    parser.add_argument("--fetch-consumers", type=int, default=2,
+                        help="fetch consumer processes for the first harvest (0: inline, in this process)")
     args = parser.parse_args()
     if args.gather_only:
         gather_only(args.gather_only)
@@ -378,7 +436,7 @@ def main() -> int:
         save()
     for size in [int(s) for s in args.sizes.split(",") if s]:
         with app._wsgi_app.test_request_context():
-            results["harvests"].append(bench_size(size))
+            results["harvests"].append(bench_size(size, args.fetch_consumers))
         save()
         print(report(results), file=sys.stderr)
     save()
@@ -391,8 +449,11 @@ def report(results: dict) -> str:
     lines = ["| measurement | figure | target |", "|---|---|---|"]
     for h in results["harvests"]:
         n = h["datasets"]
-        lines.append(f"| first harvest, {n:,} processes | {h['records_per_second']:.1f} records/s; "
-                     f"{h['first_vs_floor']:.2f}x the package_create floor ({h['floor_records_per_second']:.1f}/s) | ≤ 1.3x |")
+        how = (f"gather and {h['first']['fetch_consumers']} fetch consumers" if h["first"].get("fetch_consumers")
+               else "inline, one process")
+        lines.append(f"| first harvest, {n:,} processes ({how}) | {h['records_per_second']:.1f} records/s; "
+                     f"**{1 / h['first_vs_floor']:.2f}x faster** than the package_create floor "
+                     f"({h['floor_records_per_second']:.1f}/s) | ≥ 3x |")
         lines.append(f"| re-harvest, nothing changed, {n:,} | {h['unchanged_speedup']:.1f}x faster than the first | ≥ 10x |")
         lines.append(f"| re-harvest, 5% changed ({h['changed_count']:,}), {n:,} | {h['changed_speedup']:.1f}x faster than the first | |")
         if "first_bytes" in h:

@@ -31,7 +31,7 @@ DEMO_DIR="${PROCUREMENT_STATE_DIR:-$ROOT/.services}/demo"
 ADMIN=admin
 ADMIN_PASSWORD="${PROCUREMENT_ADMIN_PASSWORD:-procurement-demo}"
 # started in this order, stopped in the reverse one
-PROCESSES=(purchasing portal gather fetch jobs scheduler)
+PROCESSES=(purchasing portal gather fetch fetch2 jobs scheduler)
 log() { printf '[demo] %s\n' "$*" >&2; }
 
 # --- background processes ---------------------------------------------------
@@ -95,7 +95,9 @@ start_portal() {
 
 start_harvest_loop() {
     start_bg gather .venv/bin/ckan -c "$INI" harvester gather-consumer
+    # two fetch consumers, one a core: ckanext-harvest's queue hands each object to one of them
     start_bg fetch .venv/bin/ckan -c "$INI" harvester fetch-consumer
+    start_bg fetch2 .venv/bin/ckan -c "$INI" harvester fetch-consumer
     start_bg jobs .venv/bin/ckan -c "$INI" jobs worker
     start_bg scheduler scripts/harvest-scheduler.sh "$INI" "$HARVEST_PERIOD"
 }

@@ -6,7 +6,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.procurement import cli, dcat, harvest_guard, harvest_index, helpers, insights, interfaces, published, search, views
+from ckanext.procurement import cli, dcat, harvest_guard, harvest_index, helpers, import_indexing, insights, interfaces, published, search, views
 from ckanext.procurement.api import views as ocds_api
 from ckanext.procurement.bulk import triggers as bulk_triggers, views as bulk_views
 from ckanext.procurement.dcat import datajson
@@ -19,6 +19,7 @@ from ckanext.procurement.review import logic as review, views as review_views
 @tk.blanket.config_declarations
 class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.IConfigurable)
     p.implements(p.IActions)
     p.implements(p.IAuthFunctions)
     p.implements(p.IValidators)
@@ -38,12 +39,18 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
         # ckanext-harvest reads its tables for contracting processes only
         harvest_index.guard_harvest_index()
 
+    # IConfigurable
+
+    def configure(self, config):
+        # a harvest leaves Solr's commits to autoSoftCommit: say so if the site's Solr has none
+        import_indexing.check_solr_at_startup()
+
     # IActions
 
     def get_actions(self):
         actions = dict(action.get_actions(), **review.get_actions(), **suppliers.get_actions(), **buyers.get_actions(),
                        **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions(),
-                       **dcat.get_chained_actions())
+                       **dcat.get_chained_actions(), **import_indexing.get_chained_actions())
         actions["bulk_update_public"] = review.also_after_bulk_update_public(actions["bulk_update_public"])
         return actions
 

@@ -26,7 +26,7 @@ from ckan.lib.search import SearchIndexError
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
-from ckanext.procurement import consistency, identity, licenses, ocds_extensions, process, settings
+from ckanext.procurement import consistency, identity, import_indexing, licenses, ocds_extensions, process, settings
 from ckanext.procurement.harvesters import tables
 from ckanext.procurement.harvesters.config import (
     ENV_PREFIX, ConfigError, SourceConfig, check_env_allowed, parse_config, resolve_auth_header, seal_auth_header,
@@ -317,6 +317,11 @@ class ProcurementHarvester(HarvesterBase):
     # --- import ----------------------------------------------------------------
 
     def import_stage(self, harvest_object: HarvestObject):
+        # indexed in the dataset's transaction as always; Solr's commit waits for the job's end
+        with import_indexing.indexing_for_import():
+            return self._import_object(harvest_object)
+
+    def _import_object(self, harvest_object: HarvestObject):
         ocid = harvest_object.guid
         # only withdrawals come without releases: spare the others a query for the status extra
         status = CHANGED if harvest_object.content else self._status(harvest_object)

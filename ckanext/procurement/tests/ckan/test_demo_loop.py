@@ -34,7 +34,9 @@ def harvest_loop():
 
     queue.forget()
     jobs.get_queue().empty()
-    commands = [CKAN + ["harvester", "gather-consumer"], CKAN + ["harvester", "fetch-consumer"], CKAN + ["jobs", "worker"],
+    # two fetch consumers, as the demo runs them: each object is imported once, by one of them
+    commands = [CKAN + ["harvester", "gather-consumer"], CKAN + ["harvester", "fetch-consumer"],
+                CKAN + ["harvester", "fetch-consumer"], CKAN + ["jobs", "worker"],
                 [str(REPO_ROOT / "scripts" / "harvest-scheduler.sh"), str(REPO_ROOT / "test.ini"), str(PERIOD)]]
     running = [subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True) for command in commands]
@@ -148,8 +150,8 @@ def test_demo_background_processes_start_and_make_stop_ends_them(tmp_path):
         served = demo("serve")
         assert served.returncode == 0, served.stderr
         pids = {name: int((tmp_path / "demo" / f"{name}.pid").read_text())
-                for name in ("purchasing", "portal", "gather", "fetch", "jobs", "scheduler")}
-        assert demo("status").stdout.count(": running") == 6
+                for name in ("purchasing", "portal", "gather", "fetch", "fetch2", "jobs", "scheduler")}
+        assert demo("status").stdout.count(": running") == 7
 
         # the portal: gunicorn's master and its workers, answering HTTP
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/3/action/status_show", timeout=60) as response:

@@ -1,0 +1,146 @@
+"""How a harvest's imports reach Solr: each dataset indexed once, Solr committed once per job.
+
+CKAN indexes a new dataset twice in the commit that creates it (once as new,
+and once more as changed, through its resources and extras), each time with a
+``package_show`` and, with ``ckan.search.solr_commit``, a Solr commit that
+opens a new searcher: the most expensive part of saving a dataset. While a
+harvester imports an object, the dataset is still indexed inside its
+transaction (so a Solr that is away fails the save as before), but once per
+commit, and its commit is left to Solr's own ``autoSoftCommit`` during the run
+and to one explicit commit before ckanext-harvest declares the job finished,
+so search is complete the moment the job says it is.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Any, Iterator
+
+import ckan.model as model
+import ckan.plugins as plugins
+import ckan.plugins.toolkit as tk
+import requests
+import sqlalchemy as sa
+from ckan.lib import search
+
+log = logging.getLogger(__name__)
+
+SOLR_COMMIT = "ckan.search.solr_commit"
+# above this, a harvest's datasets take too long to show up in search while it runs
+SOFT_COMMIT_ADVISED_MS = 60_000
+
+_importing = threading.local()
+
+
+def deferred() -> bool:
+    return tk.asbool(tk.config.get("ckanext.procurement.harvest.defer_solr_commit"))
+
+
+@contextlib.contextmanager
+def indexing_for_import() -> Iterator[None]:
+    """Inside the block (a harvest's import of one object) a dataset is indexed once per
+    database commit, and without a Solr commit.
+
+    CKAN reads both from process-wide state (its configuration, its one search
+    plugin); harvest imports run in the fetch consumer or the CLI, one at a time,
+    so switching them around one import touches nothing else (a thread of a web
+    server never enters this block)."""
+    if not deferred() or getattr(_importing, "active", False):
+        yield
+        return
+    indexer = plugins.get_plugin("synchronous_search")
+    previous = tk.config.get(SOLR_COMMIT)
+    indexed: set[str] = set()
+
+    def forget(session: Any, *args: Any) -> None:
+        indexed.clear()
+
+    def notify_once(entity: Any, operation: str) -> None:
+        # all of a commit's changes are flushed before its first notification,
+        # so the dataset's first index already holds its resources and extras
+        if operation != model.DomainObjectOperation.deleted and isinstance(entity, model.Package):
+            if entity.id in indexed:
+                return
+            indexed.add(entity.id)
+        type(indexer).notify(indexer, entity, operation)
+
+    _importing.active = True
+    tk.config[SOLR_COMMIT] = False
+    indexer.notify = notify_once
+    for event in ("after_commit", "after_rollback"):
+        sa.event.listen(model.Session, event, forget)
+    try:
+        yield
+    finally:
+        for event in ("after_commit", "after_rollback"):
+            sa.event.remove(model.Session, event, forget)
+        del indexer.notify
+        tk.config[SOLR_COMMIT] = previous
+        _importing.active = False
+
+
+def soft_commit_problem(timeout: float = 5) -> str | None:
+    """What is wrong with the site's Solr for deferred commits, in a sentence, or None.
+
+    Without ``autoSoftCommit`` a harvest's datasets become searchable only when its
+    job finishes; that is still correct, but a long first load shows nothing new
+    for an hour. The official ckan-solr configuration sets it (1 s)."""
+    url = tk.config.get("solr_url")
+    if not url:
+        return None
+    try:
+        response = requests.get(url.rstrip("/") + "/config/updateHandler", timeout=timeout,
+                                params={"wt": "json"})
+        response.raise_for_status()
+        soft = response.json()["config"]["updateHandler"].get("autoSoftCommit", {})
+    except (requests.RequestException, ValueError, KeyError) as error:
+        return f"could not read Solr's autoSoftCommit setting ({type(error).__name__})"
+    max_time = soft.get("maxTime")
+    if max_time is None or int(max_time) < 0:
+        return ("Solr has no autoSoftCommit: a harvest's new datasets become searchable only when its job "
+                "finishes. Set <autoSoftCommit><maxTime>1000</maxTime></autoSoftCommit> in solrconfig.xml "
+                "(as the official ckan-solr image does), or ckanext.procurement.harvest.defer_solr_commit = false")
+    if int(max_time) > SOFT_COMMIT_ADVISED_MS:
+        return (f"Solr's autoSoftCommit maxTime is {int(max_time)} ms: a harvest's new datasets take that long "
+                "to become searchable while it runs (1000 ms is the ckan-solr default)")
+    return None
+
+
+_checked = False
+
+
+def check_solr_at_startup() -> None:
+    """Say once, at startup, when the site's Solr does not suit deferred commits."""
+    global _checked
+    if _checked or not deferred():
+        return
+    _checked = True
+    problem = soft_commit_problem()
+    if problem:
+        log.warning("ckanext-procurement: %s", problem)
+
+
+@tk.chained_action
+def harvest_jobs_run(next_action, context, data_dict):
+    """ckanext-harvest declares a job finished here once its objects are all imported:
+    what they indexed is committed first, so the finished job's datasets are searchable."""
+    if deferred() and _jobs_running(data_dict.get("source_id")):
+        search.commit()
+    return next_action(context, data_dict)
+
+
+harvest_jobs_run.auth_audit_exempt = True  # the action it wraps checks access
+
+
+def _jobs_running(source_id: str | None) -> bool:
+    from ckanext.harvest.model import HarvestJob
+
+    query = model.Session.query(HarvestJob.id).filter(HarvestJob.status == "Running")
+    if source_id:
+        query = query.filter(HarvestJob.source_id == source_id)
+    return query.first() is not None
+
+
+def get_chained_actions() -> dict:
+    return {"harvest_jobs_run": harvest_jobs_run} if plugins.plugin_loaded("harvest") else {}
