@@ -303,6 +303,27 @@ def test_a_header_value_with_a_line_break_is_rejected(sysadmin, organization, he
     assert "Bearer x" not in message
 
 
+@pytest.mark.ckan_config("ckanext.procurement.harvest.auth_env_allowlist", "PURCHASING_API_TOKEN")
+@pytest.mark.parametrize("lead", [" ", "\t"])
+def test_a_header_value_that_cannot_be_sent_is_never_quoted(sysadmin, organization, feed, monkeypatch, all_logs, lead):
+    """requests refuses a header value beginning with a space or tab, and its error quotes the value:
+    a pasted token with a blank before it must not end up in the job report or the log."""
+    with pytest.raises(helpers.logic.ValidationError) as error:
+        create_source(sysadmin["name"], organization["id"], _serve(feed, _releases()), name="typed",
+                      config={"auth_header": lead + "Bearer s3cr3t-typed"})
+    message = str(error.value.error_dict["config"])
+    assert "auth_header" in message and "s3cr3t" not in message
+
+    # from the environment: the value is only read when the harvest runs
+    monkeypatch.setenv("PURCHASING_API_TOKEN", lead + "Bearer s3cr3t-of-the-environment")
+    source = create_source(sysadmin["name"], organization["id"], _serve(feed, _releases()),
+                           config={"auth_header": "env:PURCHASING_API_TOKEN"})
+    job = run_job(source["id"], sysadmin["name"])
+    assert "auth_header" in json.dumps(job["gather_errors"]) and "s3cr3t" not in json.dumps(job)
+    assert feed.requests == []  # nothing was sent
+    assert _logged_with(all_logs, "s3cr3t") == []
+
+
 # --- logs -----------------------------------------------------------------------------------------------
 
 @pytest.fixture
