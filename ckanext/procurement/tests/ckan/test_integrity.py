@@ -284,6 +284,19 @@ def test_deep_release_over_http_is_a_400(app, people, levels):
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
 
 
+@pytest.mark.parametrize("levels", [2000, 20_000])
+def test_deep_release_posted_as_a_form_is_a_400(app, people, levels):
+    """CKAN's API also takes the JSON as the one key of a form body (value '' or '1'), parsed by the same recursive json."""
+    body = '{"owner_org": "%s", "releases": [{"ocid": "ocds-abc123-d", "id": "1", "tender": %s{}%s}]}' % (
+        people["org_a"]["id"], '{"x": ' * levels, "}" * levels)
+    for value in ("", "1"):
+        response = app.post("/api/3/action/procurement_process_save", data={body: value},
+                            headers={"Authorization": people["a"]["token"]})
+        assert response.status_code == 400, response.get_data(as_text=True)[:300]
+        assert "levels deep" in response.json["error"]["message"]
+    assert processes()["count"] == 0
+
+
 def test_deep_releases_in_a_harvest_are_reported_and_the_others_imported(sysadmin, organization, feed, purged_queues):
     good = [release("ocds-abc123-g1", title="Good one"), release("ocds-abc123-g2", title="Good two")]
     deep_500 = '{"ocid": "ocds-abc123-d5", "id": "d5", "tender": %s{}%s}' % ('{"x": ' * 500, "}" * 500)
