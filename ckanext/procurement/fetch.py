@@ -62,6 +62,11 @@ def without_userinfo(text: str) -> str:
     return _USERINFO.sub(r"\1", text)
 
 
+def has_userinfo(url: str) -> bool:
+    """Whether `url` holds a user name or password (`user:password@`)."""
+    return without_userinfo(url) != url
+
+
 class FetchError(Exception):
     """A request that failed for good: the message says which URL and why (never a URL's password)."""
 
