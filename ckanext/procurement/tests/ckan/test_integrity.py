@@ -381,3 +381,7 @@ def test_odd_published_values_in_a_harvest(sysadmin, organization, feed, purged_
     messages = " ".join(e["message"] for e in report["gather_errors"])
     assert "'mdl' is not an ISO 4217 currency code" in messages
     assert {d["currency"] for d in processes()["results"]} == {"mdl"}
+    # the quality page counts them as warnings, not errors
+    [shown] = helpers.call_action("procurement_quality_show", context={"user": sysadmin["name"]},
+                                  owner_org=organization["name"])["open_data"]["harvest_sources"]
+    assert shown["last_job"]["warnings"] >= 3 and shown["last_job"]["errors"] == 0 and shown["last_job"]["rejected"] == 0
