@@ -62,6 +62,11 @@ def without_userinfo(text: str) -> str:
     return _USERINFO.sub(r"\1", text)
 
 
+def has_userinfo(url: str) -> bool:
+    """Whether `url` holds a user name or password (`user:password@`)."""
+    return without_userinfo(url) != url
+
+
 class FetchError(Exception):
     """A request that failed for good: the message says which URL and why (never a URL's password)."""
 
@@ -360,6 +365,10 @@ class Fetcher:
                 raise DeadlineError(url, deadline.seconds) from error
             if isinstance(error, FetchError):
                 raise
+            if isinstance(error, requests.exceptions.InvalidHeader):
+                # requests' message quotes the header value, which may be a secret: not in a report, log or traceback
+                raise FetchError(f"{url!r}: the {', '.join(self.headers) or 'request'} header can't be sent "
+                                 "(its value begins with a space or holds a control character)") from None
             raise FetchError(f"{url!r}: {type(error).__name__} ({error})") from error
 
     def _hop_headers(self, url: str, current: str) -> dict[str, str]:

@@ -43,6 +43,19 @@ def other_package_with_ocid(ocid: str, own_id: str | None) -> model.Package | No
     return query.first()
 
 
+def record_ocid(package_id: str | None) -> str | None:
+    """The ocid whose releases a dataset holds (its record's), which is that dataset's for good."""
+    record = ProcurementRecord.by_package(package_id) if package_id else None
+    return record.ocid if record is not None else None
+
+
+def held_by_another_record(ocid: str, own_id: str | None) -> bool:
+    """Whether the releases of `ocid` belong to a dataset other than `own_id`, withdrawn ones included
+    (a withdrawn process comes back as its own dataset when it is published again)."""
+    record = ProcurementRecord.get(ocid)
+    return record is not None and record.package_id != own_id and model.Package.get(record.package_id) is not None
+
+
 def name_for_process(ocid: str, own_id: str | None = None) -> str:
     """The derived name, or, when another dataset (of any type or state) holds it,
     the derived name with a short hash of the exact ocid."""

@@ -178,15 +178,25 @@ def refuse_too_deep_json():
     fails (RecursionError, a 500) about a thousand levels deep: a body nested deeper
     than any release can be is refused with a 400 before it is parsed."""
     action = tk.request.path.rstrip("/").rsplit("/", 1)[-1]
-    if tk.request.method != "POST" or action not in PROCUREMENT_ACTIONS or "/action/" not in tk.request.path \
-            or tk.request.mimetype in FORM_TYPES:
+    if tk.request.method != "POST" or action not in PROCUREMENT_ACTIONS or "/action/" not in tk.request.path:
         return None
     limit = MAX_DEPTH + 2  # the body, its releases list, then each release
-    if not json_deeper_than(tk.request.get_data(cache=True), limit):
+    if not any(json_deeper_than(text, limit) for text in _json_texts()):
         return None
     message = tk._("JSON Error: the request body is nested more than {limit} levels deep").format(limit=limit)
     body = {"success": False, "error": {"__type": "Bad request", "message": message}}
     return Response(json.dumps(body), status=400, mimetype="application/json")
+
+
+def _json_texts() -> list[bytes]:
+    """What CKAN's API view parses as JSON: the body, or the one key of a form body
+    whose value is '' or '1' (ckan.views.api._get_request_data)."""
+    if tk.request.mimetype not in FORM_TYPES:
+        return [tk.request.get_data(cache=True)]
+    form = tk.request.form
+    if len(form) == 1 and list(form.values()) in (["1"], [""]):
+        return [next(iter(form)).encode("utf-8")]
+    return []
 
 
 procurement.add_url_rule("/opportunities", view_func=opportunities)

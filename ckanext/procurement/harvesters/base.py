@@ -31,7 +31,7 @@ from ckanext.procurement.harvesters import tables
 from ckanext.procurement.harvesters.config import (
     ENV_PREFIX, ConfigError, SourceConfig, check_env_allowed, parse_config, resolve_auth_header, seal_auth_header,
 )
-from ckanext.procurement.fetch import Fetcher, FetchError, without_userinfo
+from ckanext.procurement.fetch import Fetcher, FetchError, has_userinfo, without_userinfo
 from ckanext.procurement.model import ProcurementRecord, ProcurementSecret
 from ckanext.procurement.ocds.errors import OcdsError
 from ckanext.procurement.ocds.parse import Problem, ocid_prefix_ok
@@ -192,6 +192,11 @@ class ProcurementHarvester(HarvesterBase):
             config = self.checked_config(source.config)
         except ConfigError as error:
             self._save_gather_error(f"Invalid source configuration: {error}", harvest_job)
+            return None
+        if has_userinfo(source.url or ""):  # saved before the rule (logic/source_config.py): public, so not used
+            self._save_gather_error("Invalid source URL: it holds a user name or password, which everyone who may see "
+                                    "the source reads. Remove them from the URL and give the credentials as the "
+                                    "auth_header in the configuration (stored encrypted); nothing was fetched", harvest_job)
             return None
         try:
             settings.redact_paths()  # a broken site policy stops the run before anything changes

@@ -191,6 +191,9 @@ def check_env_allowed(name: str, env_allowlist: list[str]) -> None:
 def _header_value(value: str) -> str:
     if HEADER_BREAK.search(value):
         raise ConfigError("auth_header", "must not contain line breaks (CR or LF) or other control characters")
+    if value[:1] in (" ", "\t"):
+        # requests can't send it, and its error would quote the value in the job report and the log
+        raise ConfigError("auth_header", "must not begin with a space or a tab")
     return value
 
 

@@ -19,7 +19,7 @@ import ckan.model as model
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 
-from ckanext.procurement.fetch import origin
+from ckanext.procurement.fetch import has_userinfo, origin
 from ckanext.procurement.harvesters.config import SECRET_PREFIX, ConfigError, seal_auth_header, secret_id
 from ckanext.procurement.model import ProcurementSecret
 from ckanext.procurement.secrets import SecretKeyError
@@ -62,6 +62,20 @@ def _sealed(data_dict: dict, harvest_action: bool) -> dict:
     return sealed
 
 
+def _refuse_credentials_in_url(data_dict: dict, harvest_action: bool) -> None:
+    """A source's URL is public (its page, harvest_source_show, search): a user name or
+    password in it would be read by everyone. The auth_header is stored encrypted instead."""
+    if not isinstance(data_dict, dict) or not isinstance(data_dict.get("url"), str) or not has_userinfo(data_dict["url"]):
+        return
+    if not harvest_action and data_dict.get("type") != HARVEST_SOURCE and "source_type" not in data_dict:
+        return
+    if _source_type(data_dict) in SOURCE_TYPES:
+        raise tk.ValidationError({"url": [tk._(
+            "The URL must not hold a user name or password: everyone who may see the source would read it. "
+            "Give the credentials as the auth_header in the configuration (for example Basic and the "
+            "base64 of user:password), which is stored encrypted.")]})
+
+
 def _from_guided_form(data_dict: dict, source_type: str | None) -> dict:
     """The config the harvest source form's fields describe (source_form/fields.py), before it is sealed."""
     from ckanext.procurement import settings
@@ -96,6 +110,7 @@ def _chain(name: str):
 
     @tk.chained_action
     def sealing_action(next_action, context, data_dict):
+        _refuse_credentials_in_url(data_dict, harvest_action)
         return next_action(context, _sealed(data_dict, harvest_action))
 
     if harvest_action:  # like ckanext-harvest's own (they leave the auth check to the package actions)

@@ -170,7 +170,9 @@ def procurement_ocid(value):
 
 
 def procurement_unique_ocid(key, data, errors, context):
-    """One dataset per ocid: another dataset already holding exactly this ocid is an error.
+    """One dataset per ocid, one ocid per dataset: another dataset already holding exactly
+    this ocid (or its releases) is an error, and so is changing the ocid of a dataset that
+    holds a process's releases.
 
     Only the exact ocid counts: `ocds-abc123-X` and `OCDS-ABC123-x` are two
     processes, even though they derive the same name.
@@ -178,8 +180,12 @@ def procurement_unique_ocid(key, data, errors, context):
     ocid = data.get(key)
     if not ocid or errors.get(key):
         return
-    other = identity.other_package_with_ocid(ocid, _own_id(data, context))
-    if other is not None:
+    own_id = _own_id(data, context)
+    held = identity.record_ocid(own_id)
+    if held is not None and held != ocid:
+        errors[key].append(_("The ocid of a process with published releases can't be changed: this one is {ocid!r}").format(ocid=held))
+        return
+    if identity.other_package_with_ocid(ocid, own_id) is not None or identity.held_by_another_record(ocid, own_id):
         errors[key].append(_("ocid {ocid!r} already has a dataset").format(ocid=ocid))  # which one may be private
 
 

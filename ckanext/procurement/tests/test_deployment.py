@@ -90,3 +90,38 @@ def test_env_example_names_every_variable_the_entrypoint_reads():
     example = (DOCKER / ".env.example").read_text()
     for variable in set(re.findall(r"\$\{(CKANEXT__PROCUREMENT__[A-Z_]+)", entrypoint)):
         assert variable in example, variable
+
+
+def _declared_options() -> set[str]:
+    groups = yaml.safe_load((REPO_ROOT / "ckanext" / "procurement" / "config_declaration.yaml").read_text())["groups"]
+    return {option["key"] for group in groups for option in group["options"]}
+
+
+def test_every_setting_the_security_section_names_is_declared():
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme[readme.index("\n## Security\n"):]
+    section = section[:section.index("\n## ", 1)]
+    named = set(re.findall(r"ckanext\.procurement\.[a-z_.]*[a-z_]", section))
+    assert {"ckanext.procurement.secret_key", "ckanext.procurement.harvest.auth_env_allowlist"} <= named
+    assert named <= _declared_options(), named - _declared_options()
+
+
+# an absolute path of a machine: its home folders, or where this clone happens to be
+MACHINE_PATH = re.compile(r"(?<![\w$.}/])/(?:home|Users|root)/\w")
+
+
+def test_no_absolute_path_of_a_machine_in_the_repository():
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    here = [str(REPO_ROOT), str(REPO_ROOT.resolve())]
+    found = []
+    for name in filter(None, files):
+        path = REPO_ROOT / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # binary
+        if any(root in text for root in here) or MACHINE_PATH.search(text):
+            found.append(name)
+    assert len(files) > 100 and found == []

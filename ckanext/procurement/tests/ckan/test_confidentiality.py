@@ -294,6 +294,34 @@ def test_env_allowlist_lets_a_variable_through(sysadmin, organization, feed, att
     assert len(feed.requests) == 1
 
 
+def test_a_password_in_a_source_url_is_refused_as_everyone_would_read_it(app, sysadmin, organization, feed):
+    """A harvest source's URL is public (its page, harvest_source_show, package_search): credentials go in auth_header."""
+    with_password = _serve(feed, _releases()).replace("http://", "http://buyer:pw-zq-5519@")
+    with pytest.raises(helpers.logic.ValidationError) as error:
+        create_source(sysadmin["name"], organization["id"], with_password)
+    assert "auth_header" in str(error.value.error_dict["url"]) and "pw-zq-5519" not in str(error.value.error_dict)
+    source = create_source(sysadmin["name"], organization["id"], _serve(feed, _releases()))
+    for action in ("harvest_source_patch", "package_patch"):
+        with pytest.raises(helpers.logic.ValidationError) as error:
+            helpers.call_action(action, context={"user": sysadmin["name"]}, id=source["id"], url=with_password)
+        assert "url" in error.value.error_dict
+    form = _source_form_fields(app.get(f"/harvest/edit/{source['name']}", headers=_headers(sysadmin)).get_data(as_text=True))
+    _set(form, url=with_password, save="")
+    response = app.post(f"/harvest/edit/{source['name']}", data=form, headers=_headers(sysadmin), follow_redirects=False)
+    assert response.status_code == 200 and "must not hold a user name or password" in response.get_data(as_text=True)
+    for path in (f"/api/3/action/harvest_source_show?id={source['id']}", "/api/3/action/harvest_source_list",
+                 f"/harvest/about/{source['name']}", "/api/3/action/package_search?fq=dataset_type:harvest"):
+        assert "pw-zq-5519" not in app.get(path).get_data(as_text=True), path
+
+    # a source saved with one before this rule stops at gather, sends nothing and says what to do
+    for table in ("harvest_source", "package"):
+        model.Session.execute(sa.text(f"UPDATE {table} SET url = :url WHERE id = :id"), {"url": with_password, "id": source["id"]})
+    model.Session.commit()
+    job = run_job(source["id"], sysadmin["name"])
+    assert "auth_header" in json.dumps(job["gather_errors"]) and "pw-zq-5519" not in json.dumps(job)
+    assert feed.requests == []
+
+
 @pytest.mark.parametrize("header", ["Bearer x\r\nX-Forwarded-For: 10.0.0.1", "Bearer x\nHost: evil.example", "Bearer x\r"])
 def test_a_header_value_with_a_line_break_is_rejected(sysadmin, organization, header):
     with pytest.raises(helpers.logic.ValidationError) as error:
@@ -301,6 +329,27 @@ def test_a_header_value_with_a_line_break_is_rejected(sysadmin, organization, he
     message = str(error.value.error_dict["config"])
     assert "auth_header" in message and "line breaks" in message
     assert "Bearer x" not in message
+
+
+@pytest.mark.ckan_config("ckanext.procurement.harvest.auth_env_allowlist", "PURCHASING_API_TOKEN")
+@pytest.mark.parametrize("lead", [" ", "\t"])
+def test_a_header_value_that_cannot_be_sent_is_never_quoted(sysadmin, organization, feed, monkeypatch, all_logs, lead):
+    """requests refuses a header value beginning with a space or tab, and its error quotes the value:
+    a pasted token with a blank before it must not end up in the job report or the log."""
+    with pytest.raises(helpers.logic.ValidationError) as error:
+        create_source(sysadmin["name"], organization["id"], _serve(feed, _releases()), name="typed",
+                      config={"auth_header": lead + "Bearer s3cr3t-typed"})
+    message = str(error.value.error_dict["config"])
+    assert "auth_header" in message and "s3cr3t" not in message
+
+    # from the environment: the value is only read when the harvest runs
+    monkeypatch.setenv("PURCHASING_API_TOKEN", lead + "Bearer s3cr3t-of-the-environment")
+    source = create_source(sysadmin["name"], organization["id"], _serve(feed, _releases()),
+                           config={"auth_header": "env:PURCHASING_API_TOKEN"})
+    job = run_job(source["id"], sysadmin["name"])
+    assert "auth_header" in json.dumps(job["gather_errors"]) and "s3cr3t" not in json.dumps(job)
+    assert feed.requests == []  # nothing was sent
+    assert _logged_with(all_logs, "s3cr3t") == []
 
 
 # --- logs -----------------------------------------------------------------------------------------------

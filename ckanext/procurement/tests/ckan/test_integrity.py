@@ -192,6 +192,36 @@ def test_package_create_with_an_ocid_that_derives_a_taken_name(people):
     assert "already has a dataset" in str(error.value.error_dict["ocid"])
 
 
+def test_the_ocid_of_a_process_with_releases_stays_its_own(people, sysadmin):
+    """Editing the ocid of a dataset that holds a process's releases would give one dataset two ocids
+    (the next save of the new ocid found it by that field and added a second record to it)."""
+    a, org = people["a"], people["org_a"]["id"]
+    one = _save(a, org, [release("ocds-abc123-1", title="One")])["package"]
+    with pytest.raises(tk.ValidationError) as error:
+        helpers.call_action("package_patch", context={"user": a["name"]}, id=one["id"], ocid="ocds-abc123-2")
+    assert "'ocds-abc123-1'" in str(error.value.error_dict["ocid"])
+    assert helpers.call_action("package_patch", context={"user": a["name"]}, id=one["id"], notes="Checked")["ocid"] == "ocds-abc123-1"
+    two = _save(a, org, [release("ocds-abc123-2", title="Two")])
+    assert two["status"] == "created" and two["package"]["id"] != one["id"]
+
+    # a withdrawn process keeps its ocid: no other dataset takes it, so it comes back as itself
+    helpers.call_action("package_delete", context={"user": sysadmin["name"]}, id=two["package"]["id"])
+    typed = helpers.call_action("package_create", context={"user": a["name"]}, type="contracting-process",
+                                ocid="ocds-abc123-3", title="Typed in the form", owner_org=org)
+    for attempt in (lambda: helpers.call_action("package_patch", context={"user": a["name"]}, id=typed["id"], ocid="ocds-abc123-2"),
+                    lambda: helpers.call_action("package_create", context={"user": a["name"]}, type="contracting-process",
+                                                ocid="ocds-abc123-2", title="Again", owner_org=org)):
+        with pytest.raises(tk.ValidationError) as error:
+            attempt()
+        assert "already has a dataset" in str(error.value.error_dict["ocid"])
+    restored = _save(a, org, [release("ocds-abc123-2", title="Two again", date="2025-06-01T00:00:00Z")])
+    assert restored["status"] == "restored" and restored["package"]["id"] == two["package"]["id"]
+    # a dataset without releases (made in the form) may still correct its ocid
+    assert helpers.call_action("package_patch", context={"user": a["name"]}, id=typed["id"], ocid="ocds-abc123-4")["ocid"] == "ocds-abc123-4"
+    assert {d["ocid"]: d["id"] for d in processes()["results"]} == {
+        "ocds-abc123-1": one["id"], "ocds-abc123-2": two["package"]["id"], "ocds-abc123-4": typed["id"]}
+
+
 def test_harvested_ocids_that_derive_the_same_name(sysadmin, organization, feed, purged_queues):
     ocids = (UPPER_X, LOWER_X, SLASH, DOT)
     body = json.dumps({"releases": [release(ocid, title=f"Harvested {ocid}") for ocid in ocids]}).encode()
@@ -284,6 +314,19 @@ def test_deep_release_over_http_is_a_400(app, people, levels):
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
 
 
+@pytest.mark.parametrize("levels", [2000, 20_000])
+def test_deep_release_posted_as_a_form_is_a_400(app, people, levels):
+    """CKAN's API also takes the JSON as the one key of a form body (value '' or '1'), parsed by the same recursive json."""
+    body = '{"owner_org": "%s", "releases": [{"ocid": "ocds-abc123-d", "id": "1", "tender": %s{}%s}]}' % (
+        people["org_a"]["id"], '{"x": ' * levels, "}" * levels)
+    for value in ("", "1"):
+        response = app.post("/api/3/action/procurement_process_save", data={body: value},
+                            headers={"Authorization": people["a"]["token"]})
+        assert response.status_code == 400, response.get_data(as_text=True)[:300]
+        assert "levels deep" in response.json["error"]["message"]
+    assert processes()["count"] == 0
+
+
 def test_deep_releases_in_a_harvest_are_reported_and_the_others_imported(sysadmin, organization, feed, purged_queues):
     good = [release("ocds-abc123-g1", title="Good one"), release("ocds-abc123-g2", title="Good two")]
     deep_500 = '{"ocid": "ocds-abc123-d5", "id": "d5", "tender": %s{}%s}' % ('{"x": ' * 500, "}" * 500)
@@ -338,3 +381,7 @@ def test_odd_published_values_in_a_harvest(sysadmin, organization, feed, purged_
     messages = " ".join(e["message"] for e in report["gather_errors"])
     assert "'mdl' is not an ISO 4217 currency code" in messages
     assert {d["currency"] for d in processes()["results"]} == {"mdl"}
+    # the quality page counts them as warnings, not errors
+    [shown] = helpers.call_action("procurement_quality_show", context={"user": sysadmin["name"]},
+                                  owner_org=organization["name"])["open_data"]["harvest_sources"]
+    assert shown["last_job"]["warnings"] >= 3 and shown["last_job"]["errors"] == 0 and shown["last_job"]["rejected"] == 0

@@ -216,6 +216,21 @@ def test_auth_header_follows_a_same_origin_redirect(sysadmin, organization):
         site.close()
 
 
+def test_a_header_value_that_cannot_be_sent_is_not_quoted_in_the_error():
+    """requests' own error for such a value quotes it; the fetcher's, which reaches job reports and logs, does not."""
+    site = Recorder()
+    try:
+        site.routes["/feed.json"] = (200, {}, b"{}")
+        with pytest.raises(FetchError) as error:
+            with Fetcher(retries=0, allow_private=True, headers={"Authorization": " Bearer s3cr3t-token"}).open(f"{site.url}/feed.json"):
+                pass
+        assert "s3cr3t" not in str(error.value) and "Authorization" in str(error.value)
+        assert error.value.__cause__ is None and error.value.__suppress_context__  # no traceback prints it either
+        assert site.requests == []
+    finally:
+        site.close()
+
+
 # --- cloud metadata addresses ----------------------------------------------------------------
 
 @pytest.mark.parametrize("url, address", [
