@@ -104,8 +104,9 @@ def _grouped(key: str, column) -> list[dict[str, Any]]:
 
 @tk.side_effect_free
 def procurement_supplier_show(context, data_dict):
-    """One supplier's figures from public processes: totals per currency, by fiscal year, department and
-    category, its size and certifications, the names it was published under, and its processes.
+    """One supplier's figures from public processes: totals per currency; awarded and paid by fiscal year,
+    department and category (per currency); its size and certifications, the names it was published under,
+    and its processes.
 
     :param id: the supplier's key (``SCHEME/identifier``, else ``name/normalized name``)
     """

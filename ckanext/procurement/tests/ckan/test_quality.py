@@ -139,10 +139,12 @@ def test_the_page_names_the_gaps_and_links_the_processes(app, publishers):
     # the process with an award without value is linked; the private one is never named
     assert '<a href="/contracting-process/ocds-q-2">ocds-q-2</a>' in html
     assert "ocds-q-3" not in html
-    # the stages chart draws the table's shares (every public process has its award): hidden from screen readers
+    # the stages chart draws the table's shares (every public process has its award): its bars hidden from screen
+    # readers, which hear the figures once, as the chart's label
     soup = BeautifulSoup(html, "html.parser")
     chart = soup.select_one("figure.procurement-quality-stages-chart")
     assert chart.select_one("ul")["aria-hidden"] == "true"
+    assert "Award: 100%" in chart.select_one("[role=img]")["aria-label"]
     award = next(li for li in chart.select("li") if li.select_one(".procurement-chart-label").get_text(strip=True) == "Award")
     assert award.select_one("rect.procurement-chart-value")["width"] == "100.0%"
     assert award.select_one(".procurement-chart-figure").get_text(strip=True) == "100%"
