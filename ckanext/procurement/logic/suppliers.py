@@ -94,17 +94,19 @@ def procurement_supplier_list(context, data_dict):
 
 
 def _grouped(key: str, column) -> list[dict[str, Any]]:
-    query = (meta.Session.query(column, Row.currency, sa.func.sum(Row.awarded), sa.func.count(sa.distinct(Row.package_id)))
+    query = (meta.Session.query(column, Row.currency, sa.func.sum(Row.awarded), sa.func.sum(Row.paid),
+                                sa.func.count(sa.distinct(Row.package_id)))
              .join(Package, public_rows()).filter(Row.supplier_key == key).group_by(column, Row.currency)
              .order_by(column, Row.currency))
-    return [{"value": value, "currency": currency, "awarded": money(awarded), "processes": processes}
-            for value, currency, awarded, processes in query]
+    return [{"value": value, "currency": currency, "awarded": money(awarded), "paid": money(paid), "processes": processes}
+            for value, currency, awarded, paid, processes in query]
 
 
 @tk.side_effect_free
 def procurement_supplier_show(context, data_dict):
-    """One supplier's figures from public processes: totals per currency, by fiscal year, department and
-    category, its size and certifications, the names it was published under, and its processes.
+    """One supplier's figures from public processes: totals per currency; awarded and paid by fiscal year,
+    department and category (per currency); its size and certifications, the names it was published under,
+    and its processes.
 
     :param id: the supplier's key (``SCHEME/identifier``, else ``name/normalized name``)
     """

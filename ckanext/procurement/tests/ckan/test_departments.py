@@ -103,3 +103,39 @@ class TestDepartmentPages:
         assert women_bar.select_one("rect.procurement-chart-value")["width"] == "75.0%"
         assert [text(a) for a in soup.select("tr.procurement-top-supplier a")] == ["Acme", "Zeta", "Bob"]
         assert app.get("/department/Department%20of%20Secrets", status=404)
+
+
+def chart_bars(chart) -> dict[str, tuple[str, str]]:
+    """label -> (the bar's width, its figure as written)."""
+    return {text(li.select_one(".procurement-chart-label")): (li.select_one("rect.procurement-chart-value")["width"],
+                                                              text(li.select_one(".procurement-chart-figure")))
+            for li in chart.select("ul.procurement-chart-bars > li")}
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+class TestDepartmentCharts:
+    def test_spend_charts_one_per_currency_with_their_tables(self, app, department):
+        soup = BeautifulSoup(app.get(f"/department/{STREETS}").body, "html.parser")
+
+        def charts(kind):
+            return {c["data-currency"]: c for c in soup.select(f"figure.procurement-department-{kind}-chart")}
+
+        years = charts("years")
+        assert list(years) == ["USD", "EUR"]  # the portal's currency first; never one bar of dollars and euros
+        assert chart_bars(years["USD"]) == {"FY2026": ("100.0%", "$200,000.00")}
+        assert chart_bars(years["EUR"]) == {"FY2026": ("100.0%", "€10,000.00")}
+        categories = charts("categories")
+        assert chart_bars(categories["USD"]) == {"Services": ("33.3%", "$50,000.00"), "Works": ("100.0%", "$150,000.00")}
+        assert chart_bars(categories["EUR"]) == {"Works": ("100.0%", "€10,000.00")}
+        methods = charts("methods")
+        assert set(methods) == {"USD", "EUR"}
+        usd_methods = chart_bars(methods["USD"])
+        assert sorted(usd_methods.values()) == [("100.0%", "$150,000.00"), ("33.3%", "$50,000.00")]
+        assert methods["USD"].select_one("[role=img]")["aria-label"] == "; ".join(
+            f"{label}: {figure}" for label, (_width, figure) in usd_methods.items())
+        # each chart's caption links to its table, which is on the page
+        for kind, found in (("years", years), ("categories", categories), ("methods", methods)):
+            for chart in found.values():
+                target = chart.select_one("figcaption a")["href"]
+                assert target == f"#department-{kind}-table"
+                assert soup.select_one(f"table{target}.procurement-department-{kind}")

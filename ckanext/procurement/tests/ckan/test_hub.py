@@ -83,3 +83,35 @@ class TestHub:
                 "/publication-quality"} <= links
         home = BeautifulSoup(app.get("/").body, "html.parser")
         assert home.find("a", href="/procurement"), "the site navigation links the hub"
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_hub_charts_draw_this_years_amounts_and_certified_share(app, portal):
+    soup = BeautifulSoup(app.get("/procurement").body, "html.parser")
+    money = soup.select_one("figure.procurement-hub-money-chart")
+    bars = {text(li.select_one(".procurement-chart-label")): (li.select_one("rect.procurement-chart-value")["width"],
+                                                              text(li.select_one(".procurement-chart-figure")))
+            for li in money.select("ul.procurement-chart-bars > li")}
+    # dollars only (the 20,000 euros are not added), scaled to the largest: 150,000 awarded
+    assert bars == {"Awarded": ("100.0%", "$150,000.00"), "Contracted": ("66.7%", "$100,000.00"),
+                    "Paid": ("20.0%", "$30,000.00")}
+    assert "in USD" in text(money.find("figcaption"))
+    assert money.select_one("[role=img]")["aria-label"] == "Awarded: $150,000.00; Contracted: $100,000.00; Paid: $30,000.00"
+    shares = soup.select_one("figure.procurement-hub-shares-chart")
+    assert shares.select_one("rect.procurement-chart-value")["width"] == "66.7%"
+    assert text(shares.select_one(".procurement-chart-figure")) == "67%"
+    for chart in (money, shares):  # the figures' list is the text alternative, linked from each caption
+        assert chart.select_one("figcaption a")["href"] == "#hub-figures-list"
+    assert soup.select_one("dl#hub-figures-list [data-figure='paid'] dd")
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_the_home_page_leads_to_the_hub_opportunities_and_forecast(app):
+    home = BeautifulSoup(app.get("/").body, "html.parser")
+    block = home.select_one("[role=main] section.procurement-home")
+    assert block, "the home page has a procurement block in its content, not only in the navigation"
+    assert [a["href"] for a in block.select("a")] == ["/procurement", "/opportunities", "/forecast"]
+    assert text(block.find("a")) == "Explore city procurement"
+    # CKAN's own home content is still there
+    assert home.select_one(".module-promotion:not(.procurement-home)")
+    assert home.select_one(".homepage form[action='/dataset/']") or home.select_one(".homepage .site-search")

@@ -139,10 +139,12 @@ def test_the_page_names_the_gaps_and_links_the_processes(app, publishers):
     # the process with an award without value is linked; the private one is never named
     assert '<a href="/contracting-process/ocds-q-2">ocds-q-2</a>' in html
     assert "ocds-q-3" not in html
-    # the stages chart draws the table's shares (every public process has its award): hidden from screen readers
+    # the stages chart draws the table's shares (every public process has its award): its bars hidden from screen
+    # readers, which hear the figures once, as the chart's label
     soup = BeautifulSoup(html, "html.parser")
     chart = soup.select_one("figure.procurement-quality-stages-chart")
     assert chart.select_one("ul")["aria-hidden"] == "true"
+    assert "Award: 100%" in chart.select_one("[role=img]")["aria-label"]
     award = next(li for li in chart.select("li") if li.select_one(".procurement-chart-label").get_text(strip=True) == "Award")
     assert award.select_one("rect.procurement-chart-value")["width"] == "100.0%"
     assert award.select_one(".procurement-chart-figure").get_text(strip=True) == "100%"
@@ -187,3 +189,27 @@ def test_validation_is_kept_per_record_and_redone_only_for_changed_processes(pub
     assert errors["enum:tender/status"]["examples"] == ["ocds-q-2"]
     assert set(json.loads(model.get_system_info(key))) == {
         unchanged.releases_hash, ProcurementRecord.get("ocds-q-2").releases_hash}
+
+
+def test_the_trend_chart_draws_the_stages_by_quarter_with_its_table(app, sysadmin, organization):
+    # 2024-Q1: two tenders, one awarded (award 50%); 2024-Q2: one tender, awarded (award 100%)
+    save(sysadmin, organization, [release("ocds-qt-1", title="One", date="2024-02-01T00:00:00Z")])
+    save(sysadmin, organization, [_awarded("ocds-qt-2", 100)])  # 2024-01-15
+    save(sysadmin, organization, [release("ocds-qt-3", title="Three", date="2024-05-01T00:00:00Z", tag=["award"],
+                                          awards=[{"id": "a1", "status": "active", "date": "2024-05-01T00:00:00Z"}])])
+    quality.recompute()
+    soup = BeautifulSoup(app.get(f"/publication-quality/{organization['name']}").body, "html.parser")
+    chart = soup.select_one("figure.procurement-quality-trend-chart")
+    points = {(p["data-series"], p["data-x"]): p["data-value"] for p in chart.select(".procurement-chart-point[data-series]")}
+    assert points[("Award", "2024-Q1")] == "50" and points[("Award", "2024-Q2")] == "100"
+    assert points[("Tender", "2024-Q1")] == "100" and points[("Tender", "2024-Q2")] == "100"
+    # the x axis is in time order, and higher shares are drawn higher
+    award = {p["data-x"]: [float(n) for n in p["transform"][len("translate("):-1].split()]
+             for p in chart.select(".procurement-chart-point[data-series='Award']")}
+    assert award["2024-Q1"][0] < award["2024-Q2"][0]
+    assert award["2024-Q2"][1] < award["2024-Q1"][1]
+    label = chart.select_one("[role=img]")["aria-label"]
+    assert "Award: 2024-Q1 50%, 2024-Q2 100%" in label
+    assert chart.select_one("figcaption a")["href"] == "#quality-trend-stages-table"
+    table = soup.select_one("table#quality-trend-stages-table")
+    assert [tr.th.get_text(strip=True) for tr in table.select("tbody tr")] == ["2024-Q1", "2024-Q2"]

@@ -134,3 +134,37 @@ class TestSupplierPages:
 
     def test_bad_sort_is_a_400(self, app):
         assert "sort" in app.get("/supplier", params={"sort": "x"}, status=400).body
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+class TestSupplierCharts:
+    def test_years_chart_draws_awarded_and_paid_one_chart_per_currency(self, app, suppliers):
+        acme = helpers.call_action("procurement_supplier_show", context={"user": ""}, id=ACME)
+        assert [(r["value"], r["currency"], r["awarded"], r["paid"]) for r in acme["by_fiscal_year"]] == [
+            (2025, "USD", 50_000, None), (2026, "EUR", 20_000, None), (2026, "USD", 100_000, 40_000)]
+        soup = BeautifulSoup(app.get(f"/supplier/{ACME}").body, "html.parser")
+        charts = soup.select("figure.procurement-supplier-years-chart")
+        # dollars and euros never share a scale: one chart each, the portal's currency first
+        assert [c["data-currency"] for c in charts] == ["USD", "EUR"]
+
+        def bars(chart):
+            return {text(li.select_one(".procurement-chart-label")): {
+                s["data-series"]: (s.select_one("rect.procurement-chart-value")["width"], text(s.select_one(".procurement-chart-figure")))
+                for s in li.select(".procurement-chart-series")} for li in chart.select("ul.procurement-chart-bars > li")}
+
+        # scaled to the largest amount of the chart: 100,000 dollars
+        assert bars(charts[0]) == {
+            "FY2025": {"awarded": ("50.0%", "Awarded: $50,000.00"), "paid": ("0.0%", "Paid: Not published")},
+            "FY2026": {"awarded": ("100.0%", "Awarded: $100,000.00"), "paid": ("40.0%", "Paid: $40,000.00")},
+        }
+        assert bars(charts[1]) == {"FY2026": {"awarded": ("100.0%", "Awarded: €20,000.00"), "paid": ("0.0%", "Paid: Not published")}}
+        graphic = charts[0].select_one("[role=img]")
+        assert graphic["aria-label"] == ("FY2025: Awarded $50,000.00, Paid Not published; "
+                                         "FY2026: Awarded $100,000.00, Paid $40,000.00")
+        # the table alternative, linked from the chart's caption, has the paid column too
+        assert charts[0].select_one("figcaption a")["href"] == "#supplier-years-table"
+        table = soup.select_one("table#supplier-years-table.procurement-supplier-years")
+        rows = [[text(cell) for cell in tr.find_all(["th", "td"])] for tr in table.select("tbody tr")]
+        assert rows == [["FY2025", "USD", "1", "$50,000.00", "Not published"],
+                        ["FY2026", "EUR", "1", "€20,000.00", "Not published"],
+                        ["FY2026", "USD", "1", "$100,000.00", "$40,000.00"]]
