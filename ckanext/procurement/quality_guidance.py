@@ -18,6 +18,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import published
+from ckanext.procurement.logic.auth import user_may
 from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.ocds.vocabulary import N_
 
@@ -71,12 +72,7 @@ def _columns(config: Optional[str]) -> dict[str, str]:
 
 
 def _visible(source_id: str, context: dict) -> bool:
-    try:
-        tk.check_access("harvest_source_show", {"user": context.get("user"),
-                                                "auth_user_obj": context.get("auth_user_obj")}, {"id": source_id})
-        return True
-    except (tk.NotAuthorized, tk.ObjectNotFound):
-        return False
+    return user_may("harvest_source_show", context, {"id": source_id})
 
 
 def sources(organization_id: Optional[str], context: dict) -> list[tuple[str, str, dict[str, str]]]:

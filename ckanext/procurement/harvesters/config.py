@@ -75,6 +75,13 @@ def _positive_number(key: str, value: Any, integer: bool = False) -> Any:
     return value
 
 
+def _matching(key: str, value: Any, pattern: str, what: str) -> str:
+    # fullmatch: `$` would let a final line break through
+    if not isinstance(value, str) or not re.fullmatch(pattern, value):
+        raise ConfigError(key, f"must be {what}, got {value!r}")
+    return value
+
+
 def _string_list(key: str, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
         raise ConfigError(key, f"must be a list of non-empty strings, got {value!r}")
@@ -100,9 +107,8 @@ def parse_config(text: str | None, allowed: dict[str, str], formats: tuple[str, 
             raise ConfigError("format", f"must be one of {', '.join(formats)}, got {raw['format']!r}")
         config.format = raw["format"]
     if "since_parameter" in raw:
-        if not isinstance(raw["since_parameter"], str) or not re.match(r"^[A-Za-z0-9_.\-\[\]]+$", raw["since_parameter"]):
-            raise ConfigError("since_parameter", f"must be a query parameter name such as 'since', got {raw['since_parameter']!r}")
-        config.since_parameter = raw["since_parameter"]
+        config.since_parameter = _matching("since_parameter", raw["since_parameter"], r"[A-Za-z0-9_.\-\[\]]+",
+                                           "a query parameter name such as 'since'")
     if "full_harvest_every" in raw:
         config.full_harvest_every = _positive_number("full_harvest_every", raw["full_harvest_every"], integer=True)
     if "auth_header" in raw:
@@ -115,9 +121,8 @@ def parse_config(text: str | None, allowed: dict[str, str], formats: tuple[str, 
             raise ConfigError("auth_header", "env: must be followed by an environment variable name")
         config.auth_header = raw["auth_header"]
     if "auth_header_name" in raw:
-        if not isinstance(raw["auth_header_name"], str) or not re.match(r"^[A-Za-z0-9-]+$", raw["auth_header_name"]):
-            raise ConfigError("auth_header_name", f"must be an HTTP header name, got {raw['auth_header_name']!r}")
-        config.auth_header_name = raw["auth_header_name"]
+        config.auth_header_name = _matching("auth_header_name", raw["auth_header_name"], r"[A-Za-z0-9-]+",
+                                            "an HTTP header name")
     if "timeout" in raw:
         config.timeout = _positive_number("timeout", raw["timeout"])
         if config.timeout > MAX_TIMEOUT:  # a huge one overflows the socket's clock (and would wait forever)

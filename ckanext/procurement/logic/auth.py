@@ -95,6 +95,17 @@ def _harvest_object(context, data_dict):
     return harvest_object
 
 
+def user_may(action: str, context: dict, data_dict: dict) -> bool:
+    """Whether the context's user may run ``action`` on ``data_dict``, asked in a context of its own
+    (so the caller's ``ignore_auth`` or cached objects don't answer for the user)."""
+    try:
+        tk.check_access(action, {"model": model, "user": context.get("user"),
+                                 "auth_user_obj": context.get("auth_user_obj")}, data_dict)
+        return True
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return False
+
+
 def _may_edit_source(context, source_id):
     try:
         tk.check_access("harvest_source_update", dict(context, ignore_auth=False), {"id": source_id})

@@ -21,6 +21,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.procurement.fetch import has_userinfo, origin
 from ckanext.procurement.harvesters.config import SECRET_PREFIX, ConfigError, seal_auth_header, secret_id
+from ckanext.procurement.logic.auth import user_may
 from ckanext.procurement.model import ProcurementSecret
 from ckanext.procurement.secrets import SecretKeyError
 
@@ -151,14 +152,7 @@ def hide_reference(config: str | None) -> str | None:
 
 
 def _may_edit(context: dict, source_id: str) -> bool:
-    if context.get("ignore_auth"):
-        return True
-    try:
-        tk.check_access("harvest_source_update", {"model": model, "user": context.get("user"),
-                                                  "auth_user_obj": context.get("auth_user_obj")}, {"id": source_id})
-        return True
-    except (tk.NotAuthorized, tk.ObjectNotFound):
-        return False
+    return bool(context.get("ignore_auth")) or user_may("harvest_source_update", context, {"id": source_id})
 
 
 def _hide_in_dataset(pkg_dict: dict) -> None:

@@ -69,14 +69,17 @@ def _missing(code: str, *paths: str) -> dict:
     return _result(code, NOT_ASSESSED, missing=list(paths))
 
 
+def _sum_in_one_currency(amounts: list, currencies: list) -> tuple[float, str] | None:
+    """The sum of amounts that are all known and in one and the same currency; else None."""
+    if not amounts or None in amounts or len(set(currencies)) != 1 or None in currencies:
+        return None
+    return float(sum(amounts)), currencies[0]
+
+
 def _one_currency(values: Iterable[Any]) -> tuple[float, str] | None:
     """The sum of Value objects that all have an amount and one and the same currency; else None."""
     values = list(values)
-    amounts = [amount_of(v) for v in values]
-    currencies = {currency_of(v) for v in values}
-    if not values or None in amounts or len(currencies) != 1 or None in currencies:
-        return None
-    return float(sum(amounts)), currencies.pop()
+    return _sum_in_one_currency([amount_of(v) for v in values], [currency_of(v) for v in values])
 
 
 def short_submission_period(compiled: dict, thresholds: Thresholds) -> dict:
@@ -199,11 +202,8 @@ def award_above_estimate(compiled: dict, thresholds: Thresholds) -> dict:
 def _paid(contract: dict) -> tuple[float, str] | None:
     """The sum of a contract's transactions, if it has some and all are in one currency."""
     transactions = objs(obj(contract.get("implementation")).get("transactions"))
-    amounts = [transaction_amount(t) for t in transactions]
-    currencies = {transaction_currency(t) for t in transactions}
-    if not transactions or None in amounts or len(currencies) != 1 or None in currencies:
-        return None
-    return float(sum(amounts)), currencies.pop()
+    return _sum_in_one_currency([transaction_amount(t) for t in transactions],
+                                [transaction_currency(t) for t in transactions])
 
 
 def payments_exceed_contract(compiled: dict, thresholds: Thresholds) -> dict:

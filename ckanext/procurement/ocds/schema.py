@@ -159,3 +159,20 @@ def codelist(location_of_schema: str, name: str) -> dict[str, str]:
             return {row["Code"]: row.get("Title") or row["Code"] for row in csv.DictReader(f) if row.get("Code")}
     except OSError:
         return {}
+
+
+def dereferenced(schema: dict, node: dict) -> dict:
+    """The schema node itself, its ``$ref`` to the schema's definitions followed (a few levels at
+    most, so a ref to itself can't loop); ``{}`` when it points nowhere."""
+    for _ in range(10):
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if not ref or not ref.startswith("#/definitions/"):
+            break
+        node = schema.get("definitions", {}).get(ref[len("#/definitions/"):], {})
+    return node if isinstance(node, dict) else {}
+
+
+def node_types(node: dict) -> list[str]:
+    """A schema node's JSON types, ``null`` left out (OCDS allows null for most fields)."""
+    types = node.get("type", [])
+    return [types] if isinstance(types, str) else [t for t in types if t != "null"]

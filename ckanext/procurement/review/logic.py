@@ -36,6 +36,7 @@ from ckan.model.package_extra import package_extra_table
 from ckanext.procurement import consistency, published
 from ckanext.procurement.bulk import triggers as bulk_triggers
 from ckanext.procurement.dataset import DATASET_TYPE
+from ckanext.procurement.logic.auth import user_may
 from ckanext.procurement.review import state
 from ckanext.procurement.review.state import PENDING, PUBLISHED, WITHHELD
 
@@ -418,12 +419,7 @@ def _without_reviewer(dataset: dict) -> dict:
 
 
 def _may_edit(context: dict, package_id: str) -> bool:
-    try:
-        tk.check_access("package_update", {"model": model, "user": context.get("user"),
-                                           "auth_user_obj": context.get("auth_user_obj")}, {"id": package_id})
-        return True
-    except (tk.NotAuthorized, tk.ObjectNotFound):
-        return False
+    return user_may("package_update", context, {"id": package_id})
 
 
 def _quote(value: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ckanext.procurement.ocds.schema import dereferenced, node_types
+
 # an organization's address, contact point and identifier go to its entry in parties (see FlatMapping)
 ORGANIZATION_REFERENCE = "#/definitions/OrganizationReference"
 PARTY_FIELDS = ("address", "contactPoint", "identifier")
@@ -25,24 +27,10 @@ class OcdsField:
     type: str
 
 
-def _deref(schema: dict, node: dict) -> dict:
-    for _ in range(10):
-        ref = node.get("$ref") if isinstance(node, dict) else None
-        if not ref or not ref.startswith("#/definitions/"):
-            break
-        node = schema.get("definitions", {}).get(ref[len("#/definitions/"):], {})
-    return node if isinstance(node, dict) else {}
-
-
 def _with_party_fields(schema: dict, reference: dict) -> dict:
     organization = schema.get("definitions", {}).get("Organization", {}).get("properties", {})
     extra = {name: organization[name] for name in PARTY_FIELDS if name in organization}
     return dict(reference, properties={**(reference.get("properties") or {}), **extra})
-
-
-def _types(node: dict) -> list[str]:
-    types = node.get("type", [])
-    return [types] if isinstance(types, str) else [t for t in types if t != "null"]
 
 
 def _short(text: str) -> str:
@@ -56,12 +44,12 @@ def _walk(schema: dict, node: dict, prefix: str, depth: int, seen: tuple):
             continue
         if isinstance(child, dict) and child.get("deprecated"):
             continue
-        resolved = _deref(schema, child)
+        resolved = dereferenced(schema, child)
         ref = child.get("$ref") or (child.get("items") or {}).get("$ref") if isinstance(child, dict) else None
         path = f"{prefix}{name}"
-        types = _types(resolved) or _types(child)
+        types = node_types(resolved) or node_types(child)
         if "array" in types:
-            items = _deref(schema, child.get("items") or resolved.get("items") or {})
+            items = dereferenced(schema, child.get("items") or resolved.get("items") or {})
             if ref == ORGANIZATION_REFERENCE:
                 items = _with_party_fields(schema, items)
             if "properties" in items and depth < MAX_DEPTH and ref not in seen:

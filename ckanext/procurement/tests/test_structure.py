@@ -1,6 +1,7 @@
 """The layout of the code, measured on its import graph: no import circle, and no import from a
 lower layer to a higher one (the OCDS package at the bottom, knowing nothing of CKAN; then the
-CKAN glue; then the views and the plugin). Every import counts, also one inside a function."""
+CKAN glue; then the views and the plugin). Every import counts, also one inside a function.
+And no module longer than a newcomer reads in one sitting."""
 from __future__ import annotations
 
 import ast
@@ -132,3 +133,13 @@ def test_nothing_below_the_plugin_and_views_imports_them():
     wrong = [f"{module} imports {target}" for module, targets in graph.items() if module not in TOP
              for target in targets if target in TOP]
     assert not wrong, wrong
+
+
+MAX_LINES = 600  # a module a newcomer can read in one sitting (issue #14)
+
+
+def test_no_module_is_longer_than_a_sitting():
+    modules = _modules()
+    long = {module: lines for module, (path, _is_package) in modules.items()
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert modules and not long, long

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..schema import dereferenced, node_types
 from .errors import MappingError
 
 # Field types, by field name, for paths the schema doesn't describe (no schema given, or an
@@ -58,20 +59,10 @@ def path_str(segments: tuple) -> str:
     return "/".join(str(s) for s in segments)
 
 
-def _deref(schema: dict, node: dict) -> dict:
-    for _ in range(10):
-        ref = node.get("$ref") if isinstance(node, dict) else None
-        if not ref or not ref.startswith("#/definitions/"):
-            break
-        node = schema.get("definitions", {}).get(ref[len("#/definitions/"):], {})
-    return node if isinstance(node, dict) else {}
-
-
 def _classify(node: dict) -> str:
     if node.get("format") == "date-time":
         return "date"
-    types = node.get("type", [])
-    types = [types] if isinstance(types, str) else [t for t in types if t != "null"]
+    types = node_types(node)
     if types == ["array"]:
         items = node.get("items", {})
         return "strings" if isinstance(items, dict) and items.get("type") in ("string", ["string"]) else "array"
@@ -85,7 +76,7 @@ def _classify(node: dict) -> str:
 def _schema_field_type(schema: dict, segments: tuple) -> str | None:
     node: dict = schema
     for segment in segments:
-        node = _deref(schema, node)
+        node = dereferenced(schema, node)
         if isinstance(segment, int):
             if "items" not in node:
                 return None
@@ -95,7 +86,7 @@ def _schema_field_type(schema: dict, segments: tuple) -> str | None:
             if not isinstance(properties, dict) or segment not in properties:
                 return None
             node = properties[segment]
-    return _classify(_deref(schema, node))
+    return _classify(dereferenced(schema, node))
 
 
 def field_type(segments: tuple, schema: dict | None = None) -> str:

@@ -1,5 +1,9 @@
 import pytest
 
+from ckan.lib import jobs
+
+from ckanext.procurement.bulk import queue as bulk_queue
+
 from ckanext.procurement.tests.feed_server import FeedServer
 
 
@@ -30,3 +34,14 @@ def attacker():
     """A host of an attacker's own, on loopback: what it receives is what leaked."""
     with FeedServer() as server:
         yield server
+
+
+@pytest.fixture
+def bulk_dir(tmp_path, ckan_config, monkeypatch):
+    """The bulk files in a directory of the test's own; no job or mark left over from another test."""
+    monkeypatch.setitem(ckan_config, "ckanext.procurement.bulk.directory", str(tmp_path / "bulk"))
+    bulk_queue.forget()
+    jobs.get_queue().empty()
+    yield tmp_path / "bulk"
+    bulk_queue.forget()
+    jobs.get_queue().empty()

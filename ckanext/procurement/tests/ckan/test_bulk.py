@@ -29,17 +29,6 @@ WITHDRAWN_TITLE = "Withdrawn: snow ploughs"
 ELSEWHERE_TITLE = "Another publisher's bridge repair"
 
 
-@pytest.fixture
-def bulk_dir(tmp_path, ckan_config, monkeypatch):
-    """The bulk files in a directory of the test's own; no job or mark left over from another test."""
-    monkeypatch.setitem(ckan_config, "ckanext.procurement.bulk.directory", str(tmp_path / "bulk"))
-    queue.forget()
-    jobs.get_queue().empty()
-    yield tmp_path / "bulk"
-    queue.forget()
-    jobs.get_queue().empty()
-
-
 def run_worker() -> None:
     """CKAN's job worker (`ckan jobs worker`), in burst mode: every queued job, each in a forked process."""
     jobs.Worker().work(burst=True)

@@ -274,6 +274,9 @@ def test_next_link_to_another_site_is_refused(sysadmin, organization, feed):
     ({"ocid_prefixes": "ocds-213czf"}, "ocid_prefixes"),
     ({"format": "xml"}, "format"),
     ({"since_parameter": "since date"}, "since_parameter"),
+    # a final line break is no part of a name either (a header name with one breaks every request)
+    ({"since_parameter": "since\n"}, "since_parameter"),
+    ({"auth_header_name": "X-Api-Key\n"}, "auth_header_name"),
 ])
 def test_config_errors_name_the_key(sysadmin, organization, config, key):
     with pytest.raises(helpers.logic.ValidationError) as error:

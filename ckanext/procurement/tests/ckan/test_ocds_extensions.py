@@ -14,7 +14,6 @@ from ckanext.procurement.bulk import regenerate, storage
 from ckanext.procurement.bulk.storage import PORTAL
 from ckanext.procurement.ocds import packages
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, run_job
-from ckanext.procurement.tests.ckan.test_bulk import bulk_dir  # noqa: F401  (fixture)
 from ckanext.procurement.tests.ckan.test_schema import release, save
 from ckanext.procurement.tests.feed_server import Reply
 

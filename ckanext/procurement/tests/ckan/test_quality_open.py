@@ -9,11 +9,10 @@ import json
 import pytest
 
 from ckan import model
-from ckan.lib import jobs
 from ckan.tests import factories, helpers
 
 from ckanext.procurement import quality
-from ckanext.procurement.bulk import datasets, queue, regenerate
+from ckanext.procurement.bulk import datasets, regenerate
 from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, run_job
 from ckanext.procurement.tests.ckan.test_schema import release, save
@@ -21,16 +20,6 @@ from ckanext.procurement.tests.feed_server import Reply
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index")
 PREFIXES = "ckanext.procurement.ocid_prefixes"
-
-
-@pytest.fixture
-def bulk_dir(tmp_path, ckan_config, monkeypatch):
-    monkeypatch.setitem(ckan_config, "ckanext.procurement.bulk.directory", str(tmp_path / "bulk"))
-    queue.forget()
-    jobs.get_queue().empty()
-    yield tmp_path / "bulk"
-    queue.forget()
-    jobs.get_queue().empty()
 
 
 def _show(user: dict | None = None, **params) -> dict:

@@ -25,16 +25,6 @@ AFTER_REVIEW = {"publish": "after_review"}
 
 
 @pytest.fixture
-def bulk_dir(tmp_path, ckan_config, monkeypatch):
-    monkeypatch.setitem(ckan_config, "ckanext.procurement.bulk.directory", str(tmp_path / "bulk"))
-    queue.forget()
-    jobs.get_queue().empty()
-    yield tmp_path / "bulk"
-    queue.forget()
-    jobs.get_queue().empty()
-
-
-@pytest.fixture
 def people(clean_db, clean_index, purged_queues, bulk_dir, sysadmin):
     """The city's coordinator (an editor), and an editor of another organization."""
     editor = factories.UserWithToken(password=PASSWORD)
