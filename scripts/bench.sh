@@ -2,7 +2,8 @@
 # `make bench`: benchmark figures, as ratios against baselines run in the same process.
 # Arguments go to scripts/bench.py (harvests, pages, gather memory, the OCDS API); then the bulk
 # files are regenerated for PROCUREMENT_BENCH_BULK_PROCESSES processes (default 100,000; 0 skips), and
-# the publication quality figures computed for PROCUREMENT_BENCH_QUALITY_PROCESSES (default 100,000; 0 skips).
+# the publication quality figures computed for PROCUREMENT_BENCH_QUALITY_PROCESSES (default 100,000; 0 skips),
+# and the insight pages timed at PROCUREMENT_BENCH_INSIGHTS_PROCESSES (default 100,000; 0 skips).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -18,4 +19,8 @@ fi
 QUALITY_PROCESSES="${PROCUREMENT_BENCH_QUALITY_PROCESSES:-100000}"
 if [ "$QUALITY_PROCESSES" != "0" ]; then
     .venv/bin/python scripts/bench_quality.py --processes "$QUALITY_PROCESSES"
+fi
+INSIGHTS_PROCESSES="${PROCUREMENT_BENCH_INSIGHTS_PROCESSES:-100000}"
+if [ "$INSIGHTS_PROCESSES" != "0" ]; then
+    .venv/bin/python scripts/bench_insights.py --processes "$INSIGHTS_PROCESSES"
 fi
