@@ -126,6 +126,7 @@ def get_chained_actions() -> dict:
              "package_create", "package_update", "package_patch")
     actions = {name: _chain(name) for name in names}
     actions["harvest_source_list"] = harvest_source_list
+    actions["harvest_source_show_status"] = harvest_source_show_status
     if plugins.plugin_loaded("activity"):
         actions["activity_create"] = activity_create
     return actions
@@ -195,6 +196,23 @@ def harvest_source_list(next_action, context, data_dict):
 
 
 harvest_source_list.auth_audit_exempt = True  # as ckanext-harvest's own: it checks nothing (anyone may list)
+
+
+# what a job's errors say: they name processes (some still waiting for review, private) and what is wrong
+ERROR_SUMMARIES = ("object_error_summary", "gather_error_summary")
+
+
+@tk.chained_action
+@tk.side_effect_free
+def harvest_source_show_status(next_action, context, data_dict):
+    """ckanext-harvest adds a source's status to every show of the source, for anyone who may read it,
+    and to its index entry: the last job's error messages only for those who may edit the source (as
+    its job reports are); the others, and the index, get the job and its counts."""
+    status = next_action(context, data_dict)
+    job = status.get("last_job") if isinstance(status, dict) else None
+    if job and not user_may("harvest_source_update", context, {"id": data_dict.get("id")}):
+        status = dict(status, last_job={key: value for key, value in job.items() if key not in ERROR_SUMMARIES})
+    return status
 
 
 @tk.chained_action

@@ -173,6 +173,37 @@ def test_the_job_report_does_not_quote_a_withheld_value(sysadmin, organization, 
     assert _tables_containing("leaked.person") == []
 
 
+def test_a_sources_error_messages_are_only_for_those_who_may_edit_it(app, sysadmin, organization, feed):
+    """The last job's errors name processes waiting for review, private: ckanext-harvest showed them
+    with the source to anyone (package_show, harvest_source_show, its index entry)."""
+    releases = _releases()
+    ocid = releases[0]["ocid"]
+    for release in releases:
+        if (release.get("tender") or {}).get("value"):
+            release["tender"]["value"]["currency"] = "mdl"  # kept, and reported as a warning naming the process
+    url = _serve(feed, releases)
+    source = create_source(sysadmin["name"], organization["id"], url, config={"publish": "after_review"})
+    job = run_job(source["id"], sysadmin["name"])
+    assert ocid in json.dumps(job)  # the job report names it, for the source's editors
+    assert helpers.call_action("package_show", id=helpers.call_action(
+        "package_search", fq="+dataset_type:contracting-process", include_private=True)["results"][0]["id"])["private"]
+
+    editor_view = helpers.call_action("harvest_source_show", context={"user": sysadmin["name"]}, id=source["id"])
+    assert ocid in json.dumps(editor_view["status"]["last_job"]["object_error_summary"])
+    anonymous = [
+        helpers.call_action("harvest_source_show", context={"user": ""}, id=source["id"]),
+        helpers.call_action("package_show", context={"user": ""}, id=source["id"]),
+        helpers.call_action("harvest_source_show_status", context={"user": ""}, id=source["id"]),
+        app.get(f"/api/3/action/harvest_source_show?id={source['id']}").json["result"],
+        helpers.call_action("package_search", context={"user": ""}, fq="+dataset_type:harvest",
+                            fl="id,status,data_dict,validated_data_dict"),
+    ]
+    for shown in anonymous:
+        assert ocid not in json.dumps(shown), shown
+    status = anonymous[2]
+    assert status["last_job"]["stats"]["added"] == job["stats"]["added"]  # the counts stay public
+
+
 # --- secrets --------------------------------------------------------------------------------------------
 
 def _stored_reference(source_id: str, user: dict) -> str:
