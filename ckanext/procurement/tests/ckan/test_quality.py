@@ -148,6 +148,22 @@ def test_the_page_names_the_gaps_and_links_the_processes(app, publishers):
     award = next(li for li in chart.select("li") if li.select_one(".procurement-chart-label").get_text(strip=True) == "Award")
     assert award.select_one("rect.procurement-chart-value")["width"] == "100.0%"
     assert award.select_one(".procurement-chart-figure").get_text(strip=True) == "100%"
+    # timeliness and the coherence checks have their charts too: a bar per row of their tables, linked to them
+    figures = _show(owner_org=organization["id"])
+    for name, rows, share in (("timeliness", figures["timeliness"]["measures"], lambda row: row["share"]),
+                              ("checks", figures["checks"],
+                               lambda row: row["passed"] / (row["passed"] + row["failed"] + row["unreadable"])
+                               if row["passed"] + row["failed"] + row["unreadable"] else None)):
+        chart = soup.select_one(f"figure.procurement-quality-{name}-chart")
+        assert chart.select_one(f'a[href="#quality-{name}-table"]') and soup.select_one(f"table#quality-{name}-table")
+        bars = chart.select("ul.procurement-chart-bars > li")
+        assert len(bars) == len(rows) > 0
+        spoken = chart.select_one("[role=img]")["aria-label"]
+        for bar, row in zip(bars, rows.values()):
+            expected = share(row)
+            if expected is not None:
+                assert bar.select_one("rect.procurement-chart-value")["width"] == f"{expected * 100:.1f}%"
+                assert f"{int(expected * 100 + 0.5)}%" in spoken
     site = app.get("/publication-quality").body
     assert "ocds-q-5" in site and "3 public contracting processes" in site
 
