@@ -22,7 +22,7 @@ import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 import requests
 import sqlalchemy as sa
-from ckan.lib import search
+from ckan.lib.search.common import make_connection
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +126,17 @@ def harvest_jobs_run(next_action, context, data_dict):
     """ckanext-harvest declares a job finished here once its objects are all imported:
     what they indexed is committed first, so the finished job's datasets are searchable."""
     if deferred() and _jobs_running(data_dict.get("source_id")):
-        search.commit()
+        _commit_and_wait()
     return next_action(context, data_dict)
+
+
+def _commit_and_wait() -> None:
+    """A Solr commit that returns once the new searcher is open (CKAN's own does not wait for it),
+    so what is declared finished next is searchable, and package_show reads it from the index."""
+    try:
+        make_connection().commit(waitSearcher=True)
+    except Exception:  # Solr away: the job still ends; autoSoftCommit or the next commit catches up
+        log.warning("Solr commit before finishing harvest jobs failed", exc_info=True)
 
 
 harvest_jobs_run.auth_audit_exempt = True  # the action it wraps checks access
