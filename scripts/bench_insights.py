@@ -124,15 +124,16 @@ class _Captured:
 
 def indexed_document(package_id: str) -> dict:
     """The document CKAN sends to Solr for a dataset, as its own indexer builds it."""
+    import ckan.plugins.toolkit as tk
     from ckan.lib.search import index
 
+    shown = tk.get_action("package_show")({"ignore_auth": True, "validate": False, "use_cache": False},
+                                          {"id": package_id})
     captured = _Captured()
     original = index.make_connection
     index.make_connection = lambda *args, **kwargs: captured  # this script only
     try:
-        index.PackageSearchIndex().update_dict(
-            __import__("ckan.plugins.toolkit", fromlist=["get_action"]).get_action("package_show")(
-                {"ignore_auth": True, "validate": False, "use_cache": False}, {"id": package_id}))
+        index.PackageSearchIndex().update_dict(shown)
     finally:
         index.make_connection = original
     return captured.docs[0]
