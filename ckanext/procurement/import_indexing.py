@@ -9,6 +9,11 @@ transaction (so a Solr that is away fails the save as before), but once per
 commit, and its commit is left to Solr's own ``autoSoftCommit`` during the run
 and to one explicit commit before ckanext-harvest declares the job finished,
 so search is complete the moment the job says it is.
+
+Until that commit Solr cannot show a dataset just indexed, so ``package_show``
+(the activity stream's copy of the dataset, among others) would validate it
+from the database again; inside the block it reads what was just sent to Solr,
+as it would read it from the index once committed.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import logging
 import threading
 from typing import Any, Iterator
 
+import ckan.lib.search as search
 import ckan.model as model
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
@@ -31,6 +37,8 @@ SOLR_COMMIT = "ckan.search.solr_commit"
 SOFT_COMMIT_ADVISED_MS = 60_000
 
 _importing = threading.local()
+# what package_show reads of a dataset's index document
+STORED_FIELDS = ("id", "name", "validated_data_dict", "data_dict", "metadata_modified")
 
 
 def deferred() -> bool:
@@ -52,6 +60,14 @@ def indexing_for_import() -> Iterator[None]:
     indexer = plugins.get_plugin("synchronous_search")
     previous = tk.config.get(SOLR_COMMIT)
     indexed: set[str] = set()
+    sent: dict[str, dict[str, Any]] = {}
+    show_from_solr = search.show
+
+    def show(reference: str) -> dict[str, Any]:
+        # package_show still checks the copy against the dataset's metadata_modified
+        if reference not in sent:
+            return show_from_solr(reference)
+        return {key: sent[reference][key] for key in STORED_FIELDS if key in sent[reference]}
 
     def forget(session: Any, *args: Any) -> None:
         indexed.clear()
@@ -66,8 +82,10 @@ def indexing_for_import() -> Iterator[None]:
         type(indexer).notify(indexer, entity, operation)
 
     _importing.active = True
+    _importing.sent = sent
     tk.config[SOLR_COMMIT] = False
     indexer.notify = notify_once
+    search.show = show
     for event in ("after_commit", "after_rollback"):
         sa.event.listen(model.Session, event, forget)
     try:
@@ -76,8 +94,19 @@ def indexing_for_import() -> Iterator[None]:
         for event in ("after_commit", "after_rollback"):
             sa.event.remove(model.Session, event, forget)
         del indexer.notify
+        search.show = show_from_solr
         tk.config[SOLR_COMMIT] = previous
         _importing.active = False
+        _importing.sent = None
+
+
+def remember_indexed(pkg_dict: dict[str, Any]) -> None:
+    """Inside an import, keep the document CKAN is about to send to Solr for a dataset, for
+    ``package_show`` to read until Solr commits. The dict itself is kept, not a copy: the
+    plugins after this one (ckanext-harvest adds its extras) change it in place."""
+    sent = getattr(_importing, "sent", None)
+    if sent is not None and "validated_data_dict" in pkg_dict and pkg_dict.get("id"):
+        sent[pkg_dict["id"]] = pkg_dict
 
 
 def soft_commit_problem(timeout: float = 5) -> str | None:

@@ -73,6 +73,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IPackageController
 
     def before_dataset_index(self, pkg_dict):
+        import_indexing.remember_indexed(pkg_dict)
         pkg_dict = review.before_dataset_index(search.before_dataset_index(pkg_dict))
         if pkg_dict.get("dataset_type") == DATASET_TYPE:
             pkg_dict = interfaces.index_process(pkg_dict)  # the site's IProcurement plugins

@@ -93,6 +93,10 @@ class ProcurementHarvester(HarvesterBase):
     config_keys: dict[str, str] = {}
     formats: tuple[str, ...] = ("auto",)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._imported_before: set[str] = set()  # second deliveries: fetch_stage tells import_stage
+
     # --- config ----------------------------------------------------------------
 
     def parse_config(self, text: str | None) -> SourceConfig:
@@ -317,11 +321,22 @@ class ProcurementHarvester(HarvesterBase):
 
     def fetch_stage(self, harvest_object: HarvestObject):
         # gather already holds the releases (unchanged processes never get here)
+        earlier = tables.earlier_import(harvest_object)
+        if earlier is not None:  # a second delivery of the object: its import stands
+            if earlier == tables.NOT_MODIFIED:
+                return "unchanged"
+            if earlier == "errored":
+                return False
+            self._imported_before.add(harvest_object.id)
         return True
 
     # --- import ----------------------------------------------------------------
 
     def import_stage(self, harvest_object: HarvestObject):
+        if harvest_object.id in self._imported_before:
+            # ckanext-harvest then reports it again from the database (added, updated, deleted)
+            self._imported_before.discard(harvest_object.id)
+            return True
         # indexed in the dataset's transaction as always; Solr's commit waits for the job's end
         with import_indexing.indexing_for_import():
             return self._import_object(harvest_object)

@@ -106,3 +106,15 @@ def prune_history(source_id: str, keep_jobs: int) -> int:
         deleted += model.Session.execute(OBJECTS.delete().where(OBJECTS.c.id.in_(stale))).rowcount
     model.Session.commit()
     return deleted
+
+
+def earlier_import(harvest_object: HarvestObject) -> str | None:
+    """The report status of an import of this object that already finished, or None.
+
+    ckanext-harvest's `harvester run` re-queues every object it finds WAITING but
+    not in the fetch queue, which includes one a consumer has just taken: the same
+    object then arrives twice. The second delivery must not turn the first's
+    "added" into "not modified"."""
+    row = model.Session.query(OBJECTS.c.import_finished, OBJECTS.c.report_status).filter(
+        OBJECTS.c.id == harvest_object.id).one()
+    return (row.report_status or "") if row.import_finished is not None else None

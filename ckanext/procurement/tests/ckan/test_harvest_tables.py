@@ -134,3 +134,48 @@ def test_objects_of_jobs_older_than_the_kept_ones_are_cleared_but_the_current_on
     sixth = run_job(source["id"], sysadmin["name"])
     assert sixth["stats"].get(tables.NOT_MODIFIED) == 1 and not sixth["stats"].get("added")
     assert objects_of(jobs[2]) == []  # one more job, one more cleared
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
+def test_an_object_delivered_twice_keeps_the_report_of_its_import(sysadmin, organization, feed):
+    """`harvester run` re-queues objects it sees WAITING but not in the fetch queue, which includes one
+    a consumer has just taken: the second delivery neither imports again nor turns "added" into
+    "not modified", and an object that failed stays failed, its error said once."""
+    from ckanext.harvest import queue
+    from ckanext.harvest.model import HarvestObjectError
+
+    taken = feed.route("/other.json", Reply(json.dumps({"releases": [release("ocds-213czf-t-4", title="Taken")]}).encode()))
+    run_job(create_source(sysadmin["name"], organization["id"], taken, name="other-source")["id"], sysadmin["name"])
+    url = feed.route("/feed.json", Reply(json.dumps({"releases": [
+        release("ocds-213czf-t-3", title="Fountains"),
+        release("ocds-213czf-t-4", title="Published by the other source"),  # refused at import
+    ]}).encode()))
+    source = create_source(sysadmin["name"], organization["id"], url)
+    job = helpers.call_action("harvest_job_create", context={"user": sysadmin["name"]}, source_id=source["id"], run=True)
+    drain(queue.get_gather_consumer(), queue.gather_callback)
+    drain(queue.get_fetch_consumer(), queue.fetch_callback)
+
+    def objects() -> dict:
+        model.Session.remove()
+        return {o.guid: (o.state, o.report_status, o.retry_times) for o in model.Session.query(HarvestObject)
+                .filter(HarvestObject.harvest_job_id == job["id"])}
+
+    def counts() -> tuple[int, int, int]:
+        activities = model.Session.execute(sa.text("SELECT count(*) FROM activity WHERE activity_type = 'new package'")).scalar()
+        errors = model.Session.query(HarvestObjectError).count()
+        return activities, errors, model.Session.query(model.Package).filter(model.Package.type == "contracting-process").count()
+
+    first, before = objects(), counts()
+    assert first["ocds-213czf-t-3"] == ("COMPLETE", "added", 1)
+    assert first["ocds-213czf-t-4"][:2] == ("ERROR", "errored")
+    publisher = queue.get_fetch_publisher()
+    for harvest_object in model.Session.query(HarvestObject).filter(HarvestObject.harvest_job_id == job["id"]):
+        publisher.send({"harvest_object_id": harvest_object.id})  # as resubmit_objects does
+    publisher.close()
+    drain(queue.get_fetch_consumer(), queue.fetch_callback)
+
+    assert objects() == {"ocds-213czf-t-3": ("COMPLETE", "added", 2), "ocds-213czf-t-4": ("ERROR", "errored", 2)}
+    assert counts() == before
+    helpers.call_action("harvest_jobs_run", context={"user": sysadmin["name"]}, source_id=source["id"])
+    stats = helpers.call_action("harvest_job_show", context={"user": sysadmin["name"]}, id=job["id"])["stats"]
+    assert (stats.get("added"), stats.get(tables.NOT_MODIFIED, 0)) == (1, 0) and stats.get("errored")
