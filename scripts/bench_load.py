@@ -48,7 +48,7 @@ def paths(base: str, sample: int = 40) -> list[str]:
     others = ["/opportunities", "/opportunities.atom", "/api/3/action/package_search?q=road&rows=20",
               "/api/ocds/releases?limit=100", "/dataset/"]
     pages = [f"/contracting-process/{name}" for name in names]
-    records = [f"/api/3/action/procurement_record_show?name_or_id={name}" for name in names[:10]]
+    records = [f"/api/3/action/procurement_record_show?id={name}" for name in names[:10]]
     # a process page or a search every other request, the rest spread over the others
     mix = list(itertools.chain.from_iterable(zip(itertools.cycle(searches), pages)))
     return mix + others * 4 + records
