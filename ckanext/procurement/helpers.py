@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 import ckan.plugins.toolkit as tk
 
@@ -162,6 +163,21 @@ def procurement_review_waiting(organization_id: str) -> int | None:
 def procurement_indicator_notes(results: Any) -> list[dict[str, Any]]:
     """The process page's notes of its indicators (see ckanext.procurement.indicator_notes)."""
     return indicator_notes.notes(results if isinstance(results, list) else [])
+
+
+def procurement_facet_href(name: str, value: str, active: bool) -> str:
+    """A facet item's link: the page's filters with this value added, or removed when it is active,
+    and no page number; what CKAN's add_url_param and remove_url_param give, but the page's own
+    address (with its language) is built once a request instead of once an item (20 facets)."""
+    params = [(key, item) for key, item in tk.request.args.items(multi=True) if key != "page"]
+    if active:
+        params = [(key, item) for key, item in params if (key, item) != (name, value)]
+    else:
+        params.append((name, value))
+    page = getattr(tk.g, "procurement_page_url", None)
+    if page is None:
+        page = tk.g.procurement_page_url = tk.h.url_for(tk.request.endpoint, **(tk.request.view_args or {}))
+    return page + ("?" + urlencode([(key, item.encode("utf-8")) for key, item in params]) if params else "")
 
 
 def get_helpers() -> dict[str, Any]:

@@ -205,3 +205,30 @@ def test_solr_documents_hold_typed_fields(processes):
     assert doc["contract_start_date"] == datetime.datetime(2010, 7, 1, 0, 0)
     # stored data has the dataset as CKAN shows it
     assert json.loads(doc["validated_data_dict"])["contract_value"] == 11000000
+
+
+def test_facet_links_add_and_remove_a_filter_keeping_the_rest_and_the_language(app, processes):
+    """Each facet item links to the page with its value added (the other filters, the query and the
+    sort kept, the page number dropped), or removed when it is the active filter, in the page's language."""
+    import re
+    from html import unescape
+    from urllib.parse import parse_qsl, urlsplit
+
+    def facet_links(url: str, query: dict) -> dict:
+        body = app.get(url, query_string=query).get_data(as_text=True)
+        found = {}
+        for href, label in re.findall(r'<li class="nav-item[^"]*">\s*<a href="([^"]+)"[^>]*>\s*<span class="item-label">([^<]+)<', body):
+            parts = urlsplit(unescape(href))
+            found[unescape(label).strip()] = (parts.path, sorted(parse_qsl(parts.query)))
+        return found
+
+    query = {"q": "resurfacing", "sort": "value_sort desc", "page": "1",
+             "buyer_name": "Department of Parks"}
+    links = facet_links("/contracting-process/", query)
+    kept = [("buyer_name", "Department of Parks"), ("q", "resurfacing"), ("sort", "value_sort desc")]
+    assert "Department of Parks" in links, links
+    assert links["Department of Parks"] == ("/contracting-process/", sorted(kept[1:]))  # active: removed
+    added = [(path, params) for label, (path, params) in links.items() if label != "Department of Parks"]
+    assert added and all(path == "/contracting-process/" and set(kept) < set(params) and len(params) == 4
+                         for path, params in added), added
+    assert all(path == "/es/contracting-process/" for path, _ in facet_links("/es/contracting-process/", query).values())
