@@ -180,5 +180,19 @@ def procurement_facet_href(name: str, value: str, active: bool) -> str:
     return page + ("?" + urlencode([(key, item.encode("utf-8")) for key, item in params]) if params else "")
 
 
+def procurement_facet_items(name: str, search_facets: dict) -> list[dict[str, Any]]:
+    """A facet's items as the search page writes them: value, label, link, count and its noun, and
+    whether the filter is active; in one call, as the page has some twenty facets."""
+    nouns: dict[int, str] = {}
+    items = []
+    for item in tk.h.get_facet_items_dict(name, search_facets):
+        count = item["count"]
+        if count not in nouns:
+            nouns[count] = tk.ungettext("process", "processes", count)
+        items.append(dict(item, label=procurement_facet_label(name, item["name"]), noun=nouns[count],
+                          href=procurement_facet_href(name, item["name"], item["active"])))
+    return items
+
+
 def get_helpers() -> dict[str, Any]:
     return {name: function for name, function in globals().items() if name.startswith("procurement_") and callable(function)}
