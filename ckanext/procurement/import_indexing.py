@@ -152,32 +152,38 @@ def check_solr_at_startup() -> None:
 
 @tk.chained_action
 def harvest_jobs_run(next_action, context, data_dict):
-    """ckanext-harvest declares a job finished here once its objects are all imported:
-    what they indexed is committed first, so the finished job's datasets are searchable."""
-    if deferred() and _jobs_running(data_dict.get("source_id")):
-        _commit_and_wait()
-    return next_action(context, data_dict)
+    """ckanext-harvest declares a job finished here once its objects are all imported: Solr
+    commits just before the job's Finished state does, so the finished job's datasets are
+    searchable (and package_show reads them from the index) the moment it says so. Committing
+    before ckanext-harvest counts the objects would miss one that completes in between."""
+    if not deferred():
+        return next_action(context, data_dict)
+    # before the flush that writes the Finished state (a commit's, or an earlier autoflush)
+    sa.event.listen(model.Session, "before_flush", _commit_search_before_a_job_finishes)
+    try:
+        return next_action(context, data_dict)
+    finally:
+        sa.event.remove(model.Session, "before_flush", _commit_search_before_a_job_finishes)
+
+
+def _commit_search_before_a_job_finishes(session: Any, *args: Any) -> None:
+    from ckanext.harvest.model import HarvestJob
+
+    for job in list(session.dirty):
+        if isinstance(job, HarvestJob) and job.status == "Finished" and sa.inspect(job).attrs.status.history.has_changes():
+            _commit_and_wait()
+            return
 
 
 def _commit_and_wait() -> None:
-    """A Solr commit that returns once the new searcher is open (CKAN's own does not wait for it),
-    so what is declared finished next is searchable, and package_show reads it from the index."""
+    """A Solr commit that returns once the new searcher is open (CKAN's own does not wait for it)."""
     try:
         make_connection().commit(waitSearcher=True)
     except Exception:  # Solr away: the job still ends; autoSoftCommit or the next commit catches up
-        log.warning("Solr commit before finishing harvest jobs failed", exc_info=True)
+        log.warning("Solr commit before finishing a harvest job failed", exc_info=True)
 
 
 harvest_jobs_run.auth_audit_exempt = True  # the action it wraps checks access
-
-
-def _jobs_running(source_id: str | None) -> bool:
-    from ckanext.harvest.model import HarvestJob
-
-    query = model.Session.query(HarvestJob.id).filter(HarvestJob.status == "Running")
-    if source_id:
-        query = query.filter(HarvestJob.source_id == source_id)
-    return query.first() is not None
 
 
 def get_chained_actions() -> dict:

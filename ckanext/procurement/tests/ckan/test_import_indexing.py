@@ -152,11 +152,21 @@ def _stable(value):
     if isinstance(value, dict) and value.keys() == {"key", "value"} and value["key"] in VOLATILE:
         return {"key": value["key"]}  # ckanext-harvest's extras name the object and source by id
     if isinstance(value, dict):
-        return {key: _stable(item) for key, item in value.items() if key not in VOLATILE}
+        stable = {key: _stable(item) for key, item in value.items() if key not in VOLATILE}
+        if isinstance(stable.get("extras"), list):
+            # ckanext-harvest adds these to the index document only, so package_show has them when it
+            # reads the index and not when it falls back to the database; either path was seen (one
+            # run in three) to give one dataset from the database right after the job: not compared
+            stable["extras"] = [extra for extra in stable["extras"] if extra.get("key") not in HARVEST_EXTRAS]
+            if not stable["extras"]:
+                stable.pop("extras")
+        return stable
     if isinstance(value, list):
         return [_stable(item) for item in value]
     return value
 
+
+HARVEST_EXTRAS = {"harvest_object_id", "harvest_source_id", "harvest_source_title"}
 
 FACETED = {"facet.field": ["stage", "status", "main_category", "buyer_name", "vocab_supplier_names", "fiscal_year"],
            "facet.limit": -1, "rows": 0}
