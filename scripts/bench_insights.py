@@ -19,7 +19,6 @@ import argparse
 import hashlib
 import json
 import random
-import statistics
 import sys
 import time
 import uuid
@@ -159,18 +158,6 @@ def copy_documents(connection, template_id: str, rows: list, plan_every: int = 0
         connection.add(docs, commit=False)
 
 
-def median_ms(client, url: str, renders: int = 7) -> float:
-    client.get(url)  # warm templates and caches
-    times = []
-    for _ in range(renders):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url}: HTTP {response.status_code}")
-    return statistics.median(times) * 1000
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--processes", type=int, default=100_000)
@@ -197,8 +184,8 @@ def main() -> int:
 
     client = Client(app)
     pages = PAGES + [f"/supplier/{supplier}", "/department/" + department.replace(" ", "%20")]
-    baseline = median_ms(client, "/dataset/")
-    timings = {url: median_ms(client, url) for url in pages}
+    baseline = bench.median_ms(client, "/dataset/")
+    timings = {url: bench.median_ms(client, url) for url in pages}
     result = {"processes": args.processes, "build_seconds": built, "dataset_page_ms": baseline,
               "pages": {url: {"ms": ms, "ratio": ms / baseline} for url, ms in timings.items()}}
     print(f"insight pages, {args.processes:,} processes (catalog built in {built:.0f} s); CKAN's /dataset/ "

@@ -177,7 +177,7 @@ def procurement_facet_href(name: str, value: str, active: bool) -> str:
     page = getattr(tk.g, "procurement_page_url", None)
     if page is None:
         page = tk.g.procurement_page_url = tk.h.url_for(tk.request.endpoint, **(tk.request.view_args or {}))
-    return page + ("?" + urlencode([(key, item.encode("utf-8")) for key, item in params]) if params else "")
+    return page + ("?" + urlencode(params) if params else "")
 
 
 def procurement_facet_items(name: str, search_facets: dict) -> list[dict[str, Any]]:

@@ -325,7 +325,7 @@ class ProcurementHarvester(HarvesterBase):
         if earlier is not None:  # a second delivery of the object: its import stands
             if earlier == tables.NOT_MODIFIED:
                 return "unchanged"
-            if earlier == "errored":
+            if earlier == tables.ERRORED:
                 return False
             self._imported_before.add(harvest_object.id)
         return True

@@ -22,7 +22,7 @@ OBJECT_EXTRAS = HarvestObjectExtra.__table__
 
 # object states and the report status ckanext-harvest's queue and job report use
 WAITING, COMPLETE = "WAITING", "COMPLETE"
-NOT_MODIFIED = "not modified"
+NOT_MODIFIED, ERRORED = "not modified", "errored"
 # ckanext-harvest declares harvest_object.package_id deferrable (its migrations name it so)
 PACKAGE_FOREIGN_KEY = "harvest_object_package_id_fkey"
 
