@@ -54,6 +54,39 @@ class Page:
     clock: datetime
 
 
+class PageWalk:
+    """Iterating gives a page's releases, a list per process; then ``next_cursor`` is known."""
+
+    def __init__(self, system: "PurchasingSystem", limit: int, cursor: str | None, since: datetime | None):
+        if cursor:
+            self._index, self._position, self.clock = decode_cursor(cursor)
+        else:
+            self._index, self._position, self.clock = 0, 0, system.now
+        self._system, self._limit, self._since = system, limit, since
+        self.next_cursor: str | None = None
+
+    def __iter__(self) -> Iterator[list[dict]]:
+        system, since, clock = self._system, self._since, self.clock
+        index, position, count = self._index, self._position, 0
+        while index < system.n and count < self._limit:
+            if since is not None and not system._has_releases(index, since, clock):
+                index, position = index + 1, 0
+                continue
+            releases = system.releases(index, clock, since)
+            chunk = releases[position:position + self._limit - count]
+            count += len(chunk)
+            if chunk:
+                yield chunk
+            if position + len(chunk) < len(releases):
+                position += len(chunk)
+                break
+            index, position = index + 1, 0
+        # Skip ahead over empty processes so the last page has no "next" link.
+        while index < system.n and position == 0 and not system._listed(index, since, clock):
+            index += 1
+        self.next_cursor = encode_cursor(index, position, clock) if index < system.n else None
+
+
 class PurchasingSystem:
     """The purchasing system of the City of Springfield, with a clock.
 
@@ -196,29 +229,14 @@ class PurchasingSystem:
         The cursor pins the clock of the first page, so a walk through all the
         pages sees one consistent state even if the clock moves meanwhile.
         """
-        limit = max(1, limit)
-        if cursor:
-            index, position, clock = decode_cursor(cursor)
-        else:
-            index, position, clock = 0, 0, self.now
-        result: list[dict] = []
-        while index < self.n and len(result) < limit:
-            if since is not None and not self._has_releases(index, since, clock):
-                index, position = index + 1, 0
-                continue
-            releases = self.releases(index, clock, since)
-            room = limit - len(result)
-            chunk = releases[position:position + room]
-            result.extend(chunk)
-            if position + len(chunk) < len(releases):
-                position += len(chunk)
-                break
-            index, position = index + 1, 0
-        # Skip ahead over empty processes so the last page has no "next" link.
-        while index < self.n and position == 0 and not self._listed(index, since, clock):
-            index += 1
-        next_cursor = encode_cursor(index, position, clock) if index < self.n else None
-        return Page(result, next_cursor, clock)
+        walk = self.page_walk(limit, cursor, since)
+        releases = [release for chunk in walk for release in chunk]
+        return Page(releases, walk.next_cursor, walk.clock)
+
+    def page_walk(self, limit: int = 100, cursor: str | None = None, since: datetime | None = None) -> "PageWalk":
+        """The page of :meth:`page`, produced process by process (the server streams it);
+        raises CursorError at once for a bad cursor."""
+        return PageWalk(self, max(1, limit), cursor, since)
 
     def record_page(self, limit: int = 100, cursor: str | None = None,
                     since: datetime | None = None) -> tuple[list[tuple[int, list[dict]]], str | None, datetime]:

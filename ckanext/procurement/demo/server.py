@@ -103,6 +103,10 @@ class DemoHTTPServer(ThreadingHTTPServer):
         return state
 
 
+def _json_bytes(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host.split("%")[0]).is_loopback
@@ -329,13 +333,27 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
         params = self._query()
         limit, since = self._limit(params), self._since(params)
         try:
-            page = self.server.system.page(limit, params.get("cursor") or None, since)
+            walk = self.server.system.page_walk(limit, params.get("cursor") or None, since)
         except CursorError as error:
             raise BadRequest(str(error)) from None
-        package = self._package_meta(page.clock)
-        package["releases"] = page.releases
-        package.update(self._next_link(path, params, page.next_cursor))
-        self._send_package(package)
+        package = self._package_meta(walk.clock)
+        if self.server.faults.take_invalid_json():
+            package["releases"] = [release for chunk in walk for release in chunk]
+            package.update(self._next_link(path, params, walk.next_cursor))
+            self._send_broken(package)
+            return
+
+        def chunks() -> Iterator[bytes]:
+            # streamed as it is made, like a large real feed: the harvester reads while the page is generated
+            yield _json_bytes(package)[:-1] + b',"releases":['
+            separator = b""
+            for releases in walk:
+                yield separator + b",".join(_json_bytes(release) for release in releases)
+                separator = b","
+            links = self._next_link(path, params, walk.next_cursor)
+            yield b"]" + (b"," + _json_bytes(links)[1:-1] if links else b"") + b"}"
+
+        self._send_chunked("application/json; charset=utf-8", chunks())
 
     def _records(self, path: str) -> None:
         params = self._query()
@@ -357,10 +375,15 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
         self._send_package(package)
 
     def _send_package(self, package: dict) -> None:
-        body = json.dumps(package, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         if self.server.faults.take_invalid_json():
-            body = body[: len(body) // 2] + b'<!-- upstream timeout -->'
-        self._send_bytes(HTTPStatus.OK, body, "application/json; charset=utf-8")
+            self._send_broken(package)
+        else:
+            self._send_bytes(HTTPStatus.OK, _json_bytes(package), "application/json; charset=utf-8")
+
+    def _send_broken(self, package: dict) -> None:
+        """The package cut in the middle, as an upstream timeout leaves it."""
+        body = _json_bytes(package)
+        self._send_bytes(HTTPStatus.OK, body[: len(body) // 2] + b'<!-- upstream timeout -->', "application/json; charset=utf-8")
 
     def _jsonl(self, path: str) -> None:
         params = self._query()

@@ -5,7 +5,9 @@ fail with RecursionError (or worse, a 500) on a value nested a few thousand
 levels deep. Real OCDS data is about ten levels deep; anything deeper than
 :data:`MAX_DEPTH` is refused early, before those steps see it.
 A NUL character, which PostgreSQL stores in neither text nor JSONB, is
-found the same way (:func:`nul_path`).
+found the same way (:func:`nul_path`), and so is a number JSON can't carry
+(:func:`non_finite_path`). :func:`plainly_storable` answers all three at
+once for the common case, without building a path.
 """
 
 from __future__ import annotations
@@ -29,6 +31,43 @@ def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
         children = node.values() if isinstance(node, dict) else node
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return False
+
+
+_SCALARS = frozenset([int, bool, type(None)])
+
+
+def plainly_storable(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when ``value`` is certainly nested at most ``limit`` levels and holds no NUL
+    character and no non-finite number; False means "look closer" with the functions that
+    say where. One walk, no paths: every release of a harvest goes through it."""
+    if type(value) not in (dict, list):
+        return deeper_than(value, limit) is False and nul_path(value) is None and non_finite_path(value) is None
+    stack = [(value, 1)]
+    pop, push, scalars = stack.pop, stack.append, _SCALARS
+    while stack:
+        node, depth = pop()
+        if depth > limit:
+            return False
+        if type(node) is dict:
+            for key in node:
+                if type(key) is not str or "\x00" in key:
+                    return False
+            children = node.values()
+        else:
+            children = node
+        for child in children:
+            kind = type(child)
+            if kind is str:
+                if "\x00" in child:
+                    return False
+            elif kind is dict or kind is list:
+                push((child, depth + 1))
+            elif kind is float:
+                if not math.isfinite(child):
+                    return False
+            elif kind not in scalars:  # anything else: let the precise walks judge it
+                return False
+    return True
 
 
 def json_deeper_than(data: bytes, limit: int) -> bool:

@@ -42,10 +42,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO
 
 import ijson
-from ijson.common import ObjectBuilder
 
 from .dates import parse_date
-from .depth import MAX_DEPTH, deeper_than, non_finite_path, nul_path
+from .depth import MAX_DEPTH, deeper_than, non_finite_path, nul_path, plainly_storable
 from .errors import FeedError
 from .streams import (  # noqa: F401 (FORMATS, detect_format, _Prepended, _read_head: public here too)
     _HEAD_SIZE, FORMATS, GZIP_MAGIC, UTF8_BOM, _classify_keys, _Counting, _first_line_is_complete_value,
@@ -121,6 +120,22 @@ def _upgrade_10_11(release: dict) -> dict:
     return upgraded
 
 
+def _unstorable(release: dict, path: str) -> Problem | None:
+    """Why PostgreSQL can't store the release, or why it mustn't go further, if so."""
+    ocid = release.get("ocid") if isinstance(release.get("ocid"), str) and "\x00" not in release["ocid"] else None
+    if deeper_than(release, MAX_DEPTH):
+        # checked first: every later step (upgrade, compiling, hashing, storing) recurses
+        return Problem("error", f"the release is nested more than {MAX_DEPTH} levels deep; it can't be stored", path, ocid)
+    nul = nul_path(release)
+    if nul is not None:  # PostgreSQL stores no NUL character, in text or in JSONB
+        return Problem("error", "the release holds a NUL character (\\u0000); it can't be stored", _join(path, nul), ocid)
+    non_finite = non_finite_path(release)
+    if non_finite is not None:
+        return Problem("error", "the release holds a number too large for JSON (or NaN); it can't be stored",
+                       _join(path, non_finite), ocid)
+    return None
+
+
 def normalize_release(release: Any, path: str = "", *, package_version: str | None = None) -> tuple[Any, list[Problem]]:
     """Return ``(release, problems)``: the release made usable, and what was wrong with it.
 
@@ -137,21 +152,10 @@ def normalize_release(release: Any, path: str = "", *, package_version: str | No
     """
     if not isinstance(release, dict):
         return release, [Problem("error", f"expected a release object, got {type(release).__name__}", path)]
-    if deeper_than(release, MAX_DEPTH):
-        # checked first: every later step (upgrade, compiling, hashing, storing) recurses
-        ocid = release.get("ocid") if isinstance(release.get("ocid"), str) else None
-        return release, [Problem("error", f"the release is nested more than {MAX_DEPTH} levels deep; it can't be stored", path, ocid)]
-
-    nul = nul_path(release)
-    if nul is not None:
-        # PostgreSQL stores no NUL character, in text or in JSONB: the release can't be kept
-        ocid = release.get("ocid") if isinstance(release.get("ocid"), str) and "\x00" not in release["ocid"] else None
-        return release, [Problem("error", "the release holds a NUL character (\\u0000); it can't be stored", _join(path, nul), ocid)]
-    non_finite = non_finite_path(release)
-    if non_finite is not None:
-        ocid = release.get("ocid") if isinstance(release.get("ocid"), str) else None
-        return release, [Problem("error", "the release holds a number too large for JSON (or NaN); it can't be stored",
-                                 _join(path, non_finite), ocid)]
+    if not plainly_storable(release):  # the usual release is walked once; the rest closer
+        unstorable = _unstorable(release, path)
+        if unstorable is not None:
+            return release, [unstorable]
 
     out = dict(release)  # shallow copy: we only replace top-level keys, or deep-copy to upgrade
     problems: list[Problem] = []
@@ -214,23 +218,41 @@ _AMOUNT_PARENTS = frozenset(["value", "amount", "minValue", "maxValue"])
 _ISO_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-def _mistyped_values(node: Any, path: tuple = (), parent: str = "") -> Iterator[tuple[str, Any, str]]:
-    # the path is only joined into text for the rare value that is reported
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "amount" and parent in _AMOUNT_PARENTS and value is not None and not isinstance(value, dict):
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    yield "/".join(map(str, path + (key,))), value, "a number"
-            elif key == "currency" and value is not None and not (isinstance(value, str) and _ISO_CURRENCY.match(value)):
-                yield "/".join(map(str, path + (key,))), value, "an ISO 4217 currency code"
-            elif key == "numberOfTenderers" and value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                yield "/".join(map(str, path + (key,))), value, "a whole number"
-            elif isinstance(value, (dict, list)):
-                yield from _mistyped_values(value, path + (key,), key)
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            if isinstance(item, (dict, list)):
-                yield from _mistyped_values(item, path + (index,), parent)
+def _mistyped_values(release: dict) -> Iterator[tuple[str, Any, str]]:
+    """(path, value, what was expected) of each mistyped value, in document order. Walked
+    without recursion; a path is joined into text only for the rare value reported."""
+    # each level: (its remaining (key or index, value) pairs, its path as nested pairs, parent key)
+    levels: list[tuple[Iterator, Any, str]] = [(iter(release.items()), (), "")]
+    while levels:
+        pairs, where, parent = levels[-1]
+        for key, value in pairs:
+            if type(key) is str:
+                if key == "amount" and parent in _AMOUNT_PARENTS and value is not None and type(value) is not dict:
+                    if isinstance(value, bool) or not isinstance(value, (int, float)):
+                        yield _path_text(where, key), value, "a number"
+                    continue
+                if key == "currency" and value is not None and not (isinstance(value, str) and _ISO_CURRENCY.match(value)):
+                    yield _path_text(where, key), value, "an ISO 4217 currency code"
+                    continue
+                if key == "numberOfTenderers" and value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                    yield _path_text(where, key), value, "a whole number"
+                    continue
+            if type(value) is dict:  # an array's objects keep the array's parent key
+                levels.append((iter(value.items()), (where, key), key if type(key) is str else parent))
+                break
+            if type(value) is list:
+                levels.append((enumerate(value), (where, key), key if type(key) is str else parent))
+                break
+        else:
+            levels.pop()
+
+
+def _path_text(where: Any, key: Any) -> str:
+    parts = [key]
+    while where:
+        where, step = where
+        parts.append(step)
+    return "/".join(map(str, reversed(parts)))
 
 
 # --- The reader -------------------------------------------------------------------------------
@@ -318,20 +340,34 @@ class FeedReader:
 
     @staticmethod
     def _build(events, event: str, value: Any) -> Any:
-        if event not in ("start_map", "start_array"):
+        # the reader's hot loop (hundreds of events a release): ijson's ObjectBuilder, inlined
+        if event == "start_map":
+            root: Any = {}
+        elif event == "start_array":
+            root = []
+        else:
             return value
-        builder = ObjectBuilder()
-        build = builder.event
-        build(event, value)
-        depth = 1  # this is the reader's hot loop: keep it lean
+        parents: list = []
+        node, key = root, None
         for event, value in events:
-            build(event, value)
-            if event == "start_map" or event == "start_array":
-                depth += 1
+            if event == "map_key":
+                key = value
+            elif event == "start_map" or event == "start_array":
+                child = {} if event == "start_map" else []
+                if type(node) is dict:
+                    node[key] = child
+                else:
+                    node.append(child)
+                parents.append(node)
+                node = child
             elif event == "end_map" or event == "end_array":
-                depth -= 1
-                if not depth:
-                    return builder.value
+                if not parents:
+                    return root
+                node = parents.pop()
+            elif type(node) is dict:
+                node[key] = value
+            else:
+                node.append(value)
         raise FeedError("The feed ended in the middle of a JSON value")  # ijson reports this first
 
     def _array_items(self, events, path: str) -> Iterator[tuple[int, Any]]:

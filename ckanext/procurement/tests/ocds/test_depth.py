@@ -5,6 +5,7 @@ import json
 
 from ckanext.procurement.naming import disambiguated_name, name_from_ocid
 from ckanext.procurement.ocds import MAX_DEPTH, deeper_than, identifying_paths, json_deeper_than, normalize_release
+from ckanext.procurement.ocds.depth import non_finite_path, nul_path, plainly_storable
 
 
 def _nested(levels: int) -> dict:
@@ -21,6 +22,28 @@ def test_depth_is_measured_without_recursion():
     assert json_deeper_than(very_deep.encode(), MAX_DEPTH)
     assert not json_deeper_than(json.dumps(_nested(MAX_DEPTH)).encode(), MAX_DEPTH)
     assert not json_deeper_than(b'{"broken": [', MAX_DEPTH)  # the parser reports invalid JSON, not this
+
+
+def test_the_one_walk_passes_only_what_every_precise_walk_passes():
+    fine = {"ocid": "o", "n": [1, 2.5, True, None, {"x": "text", "y": [[-0.0]]}], "deep": _nested(MAX_DEPTH - 1)}
+    unstorable = [
+        {"a": [{"b": "nul\x00inside"}]}, {"a": {"key\x00": 1}}, {"a": [1, float("inf")]}, {"a": {"b": float("nan")}},
+        {"a": _nested(MAX_DEPTH)}, [{"a": -float("inf")}],
+    ]
+    assert plainly_storable(fine) and plainly_storable([]) and plainly_storable("text")
+    for value in unstorable:
+        assert not plainly_storable(value), value
+        assert deeper_than(value) or nul_path(value) is not None or non_finite_path(value) is not None
+    # what it doesn't know (a key that isn't text, another type) it leaves to the precise walks
+    assert not plainly_storable({1: "a"}) and not plainly_storable({"a": (1,)})
+    assert not deeper_than({1: "a"}) and nul_path({1: "a"}) is None
+
+
+def test_a_release_that_cant_be_stored_is_an_error_naming_where():
+    _, [nul] = normalize_release({"ocid": "ocds-213czf-1", "awards": [{"title": "a\x00b"}]}, "releases/0")
+    _, [infinite] = normalize_release({"ocid": "ocds-213czf-1", "awards": [{"value": {"amount": float("inf")}}]})
+    assert nul.severity == "error" and nul.path == "releases/0/awards/0/title" and "NUL" in nul.message
+    assert infinite.path == "awards/0/value/amount" and "too large" in infinite.message
 
 
 def test_a_too_deep_release_is_an_error_naming_it():
