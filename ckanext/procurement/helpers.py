@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 import ckan.plugins.toolkit as tk
@@ -178,6 +178,18 @@ def procurement_facet_href(name: str, value: str, active: bool) -> str:
     if page is None:
         page = tk.g.procurement_page_url = tk.h.url_for(tk.request.endpoint, **(tk.request.view_args or {}))
     return page + ("?" + urlencode(params) if params else "")
+
+
+def procurement_rendered_once(key: str, caller: Callable[[], str]) -> str:
+    """The body of `{% call h.procurement_rendered_once(key) %}`, rendered once a request: CKAN's
+    page.html renders the sidebar a first time only to see whether it is empty, and the search
+    page's sidebar holds every facet."""
+    rendered = getattr(tk.g, "procurement_rendered", None)
+    if rendered is None:
+        rendered = tk.g.procurement_rendered = {}
+    if key not in rendered:
+        rendered[key] = caller()
+    return rendered[key]
 
 
 def procurement_facet_items(name: str, search_facets: dict) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.procurement import cli, dcat, harvest_guard, harvest_index, helpers, import_indexing, insights, interfaces, published, search, views
+from ckanext.procurement import cli, dcat, default_views, harvest_guard, harvest_index, helpers, import_indexing, insights, interfaces, published, search, views
 from ckanext.procurement.api import views as ocds_api
 from ckanext.procurement.bulk import triggers as bulk_triggers, views as bulk_views
 from ckanext.procurement.dcat import datajson
@@ -50,7 +50,8 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     def get_actions(self):
         actions = dict(action.get_actions(), **review.get_actions(), **suppliers.get_actions(), **buyers.get_actions(),
                        **source_config.get_chained_actions(), **bulk_triggers.get_chained_actions(),
-                       **dcat.get_chained_actions(), **import_indexing.get_chained_actions())
+                       **dcat.get_chained_actions(), **import_indexing.get_chained_actions(),
+                       **default_views.get_chained_actions())
         actions["bulk_update_public"] = review.also_after_bulk_update_public(actions["bulk_update_public"])
         return actions
 

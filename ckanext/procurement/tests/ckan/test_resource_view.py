@@ -194,3 +194,19 @@ def test_can_view():
     assert view.can_view({"resource": {"format": "JSON", "url": "http://x/y"}})
     assert view.can_view({"resource": {"format": "", "url": "http://x/releases.json?page=2"}})
     assert not view.can_view({"resource": {"format": "PDF", "url": "http://x/contract.pdf"}})
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_default_views_go_to_the_resources_a_default_view_can_show_once_each(sysadmin, organization):
+    context = {"user": sysadmin["name"]}
+    dataset = helpers.call_action("package_create", context=dict(context), name="contract-files", owner_org=organization["id"],
+                                  resources=[{"url": "https://example.com/releases.json", "format": "JSON"},
+                                             {"url": "https://example.com/contract.pdf", "format": "PDF"}])
+    ocds, pdf = dataset["resources"]
+    assert [v["view_type"] for v in helpers.call_action("resource_view_list", id=ocds["id"])] == ["ocds_lifecycle"]
+    assert helpers.call_action("resource_view_list", id=pdf["id"]) == []
+
+    # saved again, it keeps one view per resource
+    updated = helpers.call_action("package_update", context=dict(context), **dataset)
+    views = [[v["view_type"] for v in helpers.call_action("resource_view_list", id=r["id"])] for r in updated["resources"]]
+    assert views == [["ocds_lifecycle"], []]
