@@ -8,6 +8,7 @@ API for the tests that need to see what an uncommitted index hides.
 """
 from __future__ import annotations
 
+import datetime
 import logging
 
 import pytest
@@ -146,24 +147,36 @@ VOLATILE = {"id", "metadata_created", "metadata_modified", "revision_id", "packa
             "activity_id", "url_type", "cache_last_updated"}
 
 
-def _stable(value):
+def _stable(value, harvest_extras: bool = False):
     """A dataset, record or activity without what differs between two harvests of the same data
-    (ids, times, the organization's and source's ids)."""
+    (ids, times, the organization's and source's ids), and without ckanext-harvest's extras unless
+    `harvest_extras`: it adds them to the index document only (see `_read_from_the_index`)."""
     if isinstance(value, dict) and value.keys() == {"key", "value"} and value["key"] in VOLATILE:
         return {"key": value["key"]}  # ckanext-harvest's extras name the object and source by id
     if isinstance(value, dict):
-        stable = {key: _stable(item) for key, item in value.items() if key not in VOLATILE}
-        if isinstance(stable.get("extras"), list):
-            # ckanext-harvest adds these to the index document only, so package_show has them when it
-            # reads the index and not when it falls back to the database; either path was seen (one
-            # run in three) to give one dataset from the database right after the job: not compared
+        stable = {key: _stable(item, harvest_extras) for key, item in value.items() if key not in VOLATILE}
+        if isinstance(stable.get("extras"), list) and not harvest_extras:
             stable["extras"] = [extra for extra in stable["extras"] if extra.get("key") not in HARVEST_EXTRAS]
             if not stable["extras"]:
                 stable.pop("extras")
         return stable
     if isinstance(value, list):
-        return [_stable(item) for item in value]
+        return [_stable(item, harvest_extras) for item in value]
     return value
+
+
+def _without_harvest_extras(dataset: dict) -> dict:
+    extras = [extra for extra in dataset.get("extras", []) if extra.get("key") not in HARVEST_EXTRAS]
+    return {key: value for key, value in dataset.items() if key != "extras"} | ({"extras": extras} if extras else {})
+
+
+def _read_from_the_index(dataset: dict) -> bool:
+    """Whether package_show could read the dataset from the index. CKAN compares the first 22
+    characters of the database's metadata_modified with the index's, and Solr writes a time on a
+    whole millisecond without its fraction (`12:00:01Z`, not `12:00:01.000Z`): one dataset in a
+    thousand is shown from the database, without the extras ckanext-harvest adds at indexing."""
+    modified = datetime.datetime.fromisoformat(dataset["metadata_modified"])
+    return modified.microsecond >= 1000
 
 
 HARVEST_EXTRAS = {"harvest_object_id", "harvest_source_id", "harvest_source_title"}
@@ -181,7 +194,8 @@ def _catalog(user: str) -> dict:
         record = model.Session.get(ProcurementRecord, dataset["ocid"])
         activities = helpers.call_action("package_activity_list", context={"user": user}, id=hit["id"])
         shown[dataset["ocid"]] = {
-            "dataset": _stable(dataset),
+            "dataset": _stable(dataset, harvest_extras=True),
+            "from_index": _read_from_the_index(dataset),
             "record": _stable({"releases": record.releases, "compiled": record.compiled_release, "hash": record.releases_hash, "withheld": record.withheld}),
             "activities": [(activity["activity_type"], _stable(activity["data"]["package"])) for activity in activities],
         }
@@ -217,6 +231,8 @@ def test_the_fast_path_gives_the_same_catalog_as_ckans_own(monkeypatch, reset_db
     assert fast["processes"].keys() == ordinary["processes"].keys()
     for ocid, seen in fast["processes"].items():
         other = ordinary["processes"][ocid]
+        if not (seen["from_index"] and other["from_index"]):  # then compared without ckanext-harvest's extras
+            seen["dataset"], other["dataset"] = _without_harvest_extras(seen["dataset"]), _without_harvest_extras(other["dataset"])
         for part in ("dataset", "record", "activities"):
             if part == "dataset":
                 assert {key: value for key, value in seen[part].items() if value != other[part].get(key)} == {}, ocid

@@ -62,6 +62,17 @@ def test_release_package_shape(server):
     assert package["links"]["next"].startswith(server.url + "/api/releases.json?")
 
 
+def test_release_pages_are_streamed_as_made_and_are_the_systems_pages(server):
+    response = requests.get(server.releases_url, params={"limit": 7}, timeout=30)
+    assert response.headers.get("Transfer-Encoding") == "chunked" and "Content-Length" not in response.headers
+    page = server.system.page(7)
+    package = response.json()
+    assert package["releases"] == page.releases and len(page.releases) == 7
+    assert package["links"]["next"].endswith("cursor=" + page.next_cursor)
+    last = _get(server.releases_url, limit=1000)  # everything on one page: no link to a next one
+    assert "links" not in last and len(last["releases"]) == len(_expected(server))
+
+
 def test_release_package_validates(server, schema_dir):
     import jsonschema
     import referencing
