@@ -299,6 +299,23 @@ def median_ms(client, url: str, renders: int = 7, headers: dict | None = None) -
     return statistics.median(times) * 1000
 
 
+def paired_median_ms(client, url: str, baseline_url: str, renders: int = 9) -> tuple[float, float]:
+    """Median times of `url` and of its baseline, rendered in turns (after one of each to warm):
+    a drift of the machine during the run (another process, Solr opening a searcher) reaches
+    both sides of the ratio alike, not only the side measured while it lasted."""
+    for warm in (url, baseline_url):
+        client.get(warm)
+    times: dict[str, list[float]] = {url: [], baseline_url: []}
+    for _ in range(renders):
+        for each in (baseline_url, url):
+            started = time.perf_counter()
+            response = client.get(each)
+            times[each].append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise RuntimeError(f"{each}: HTTP {response.status_code}")
+    return statistics.median(times[url]) * 1000, statistics.median(times[baseline_url]) * 1000
+
+
 def bench_page(app) -> dict:
     """Median render time of a 100-release process page vs CKAN's page of a plain dataset."""
     import ckan.plugins.toolkit as tk

@@ -13,7 +13,8 @@ Then, every run, each figure against its baseline from the same run:
 - `/contracting-process/` with all its facets, a free-text query, a facet
   filter and each sort, against CKAN's own `/dataset/` page over as many
   datasets (the 1,000 ordinary ones plus copies of one in the index, as
-  CKAN's search page reads its results from there);
+  CKAN's search page reads its results from there), the two rendered in
+  turns so that a drift of the machine reaches both sides of the ratio;
 - the page and `procurement_record_show` of a process with 100 releases;
   `/opportunities` and its Atom feed (targets in milliseconds);
 - `search-index rebuild` of the processes (all, or `--rebuild-sample`), against the
@@ -33,6 +34,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -177,8 +179,7 @@ def pages(app, state: dict) -> dict:
     import bench
 
     client = Client(app)
-    baseline = bench.median_ms(client, "/dataset/")
-    searches = {url: bench.median_ms(client, url) for url in SEARCHES}
+    paired = {url: bench.paired_median_ms(client, url, "/dataset/") for url in SEARCHES}
     name = state["long_process"]
     with app._wsgi_app.test_request_context():
         token = tk.get_action("api_token_create")({"user": state["user"]}, {"user": state["user"], "name": "bench"})["token"]
@@ -187,8 +188,8 @@ def pages(app, state: dict) -> dict:
               record: bench.median_ms(client, record, headers={"Authorization": token}),
               "/opportunities": bench.median_ms(client, "/opportunities"),
               "/opportunities.atom": bench.median_ms(client, "/opportunities.atom")}
-    return {"dataset_page_ms": baseline,
-            "searches": {url: {"ms": ms, "ratio": ms / baseline} for url, ms in searches.items()},
+    return {"dataset_page_ms": statistics.median(baseline for _ms, baseline in paired.values()),
+            "searches": {url: {"ms": ms, "dataset_ms": baseline, "ratio": ms / baseline} for url, (ms, baseline) in paired.items()},
             "pages": single}
 
 
@@ -322,7 +323,7 @@ def report(results: dict) -> str:
     pages = results["pages"]
     for url, figures in pages["searches"].items():
         lines.append(f"| `{url}` | {figures['ms']:.0f} ms, **{figures['ratio']:.2f}x** CKAN's `/dataset/` "
-                     f"({pages['dataset_page_ms']:.0f} ms) | ≤ {TARGETS['search_ratio']}x |")
+                     f"({figures['dataset_ms']:.0f} ms, rendered in turns) | ≤ {TARGETS['search_ratio']}x |")
     for url, ms in pages["pages"].items():
         target = TARGETS["opportunities_ms"] if "opportunities" in url else TARGETS["process_ms"]
         lines.append(f"| `{url}` | **{ms:.0f} ms** | < {target} ms |")

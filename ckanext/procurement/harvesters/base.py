@@ -12,6 +12,8 @@ page never changes or withdraws anything.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import json
 import logging
@@ -23,6 +25,7 @@ from typing import Any, Iterator
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.search import SearchIndexError
+from ckanext.harvest import queue
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
@@ -52,6 +55,21 @@ BATCH_CONTENT_BYTES = 4 * 1024 * 1024
 
 # procurement_process_save's status -> ckanext-harvest's report status of the object
 REPORT_STATUS = {"created": "added", "updated": "updated", "restored": "updated", "unchanged": "not modified"}
+
+
+# gather_stage hands the ids to its caller instead of the fetch queue (see inline_gather)
+_GATHER_INLINE = contextvars.ContextVar("procurement_gather_inline", default=False)
+
+
+@contextlib.contextmanager
+def inline_gather() -> Iterator[None]:
+    """Within: the gather returns the ids of the objects to fetch (a job run in one process)
+    instead of putting each batch on ckanext-harvest's fetch queue as it is written."""
+    token = _GATHER_INLINE.set(True)
+    try:
+        yield
+    finally:
+        _GATHER_INLINE.reset(token)
 
 
 class GatherAbort(Exception):
@@ -247,7 +265,8 @@ class ProcurementHarvester(HarvesterBase):
             self._save_gather_error(f"... and {len(problems) - MAX_GATHER_PROBLEMS} more problems", job)
 
     def _create_objects(self, job: HarvestJob, config: SourceConfig, spool: Spool, full: bool) -> list[str]:
-        """Harvest objects for the run; returns the ids that go on to fetch and import.
+        """Harvest objects for the run, written in batches. The ids that go on to fetch and import are
+        put on ckanext-harvest's fetch queue batch by batch, or, in inline_gather, returned.
 
         Unchanged processes get an object that is already complete ("not
         modified" in the job report) and never reaches the fetch queue, so a
@@ -264,6 +283,8 @@ class ProcurementHarvester(HarvesterBase):
         unchanged_guids: list[str] = []
         counts = {CHANGED: 0, UNCHANGED: 0, DELETE: 0}
         progress = Progress("processes gathered")
+        publisher = None if _GATHER_INLINE.get() else queue.get_fetch_publisher()
+        published: list[str] = []
         now = datetime.datetime.utcnow()
         job_id, source_id = job.id, job.source_id
 
@@ -284,6 +305,12 @@ class ProcurementHarvester(HarvesterBase):
         def flush() -> None:
             tables.write_objects(source_id, rows, extras, demoted_guids=unchanged_guids)
             model.Session.commit()
+            if publisher is not None:
+                # on the queue the moment they are WAITING: `harvester run` re-queues every WAITING object it
+                # doesn't find there, and a copy delivered after the job finished turns its object into an error
+                for object_id in ids[len(published):]:
+                    publisher.send({"harvest_object_id": object_id})
+                published.extend(ids[len(published):])
             unchanged_guids.clear()
             progress.step(len(rows))
             rows.clear()
@@ -315,6 +342,9 @@ class ProcurementHarvester(HarvesterBase):
             flush()
         log.info("Gathered %d processes: %d new or changed, %d unchanged, %d withdrawn",
                  sum(counts.values()), counts[CHANGED], counts[UNCHANGED], counts[DELETE])
+        if publisher is not None:
+            publisher.close()
+            return []  # already on the fetch queue, each once
         return ids
 
     # --- fetch -----------------------------------------------------------------

@@ -179,3 +179,39 @@ def test_an_object_delivered_twice_keeps_the_report_of_its_import(sysadmin, orga
     helpers.call_action("harvest_jobs_run", context={"user": sysadmin["name"]}, source_id=source["id"])
     stats = helpers.call_action("harvest_job_show", context={"user": sysadmin["name"]}, id=job["id"])["stats"]
     assert (stats.get("added"), stats.get(tables.NOT_MODIFIED, 0)) == (1, 0) and stats.get("errored")
+
+
+@pytest.mark.usefixtures("clean_db", "clean_index")
+def test_harvester_run_during_a_gather_queues_no_object_twice(sysadmin, organization, feed, monkeypatch):
+    """A cron's `harvester run` in the middle of a long gather re-queues every WAITING object missing
+    from the fetch queue. The gather puts each batch on the queue as it writes it, so there is none
+    such, and no copy is left to arrive after the job finished (ckanext-harvest would turn its
+    object, imported already, into an error)."""
+    from ckanext.harvest import queue
+    from ckanext.procurement.harvesters import base
+
+    url = feed.route("/feed.json", Reply(json.dumps({"releases": [
+        release(f"ocds-213czf-r-{n}", title=f"Process {n}") for n in range(7)]}).encode()))
+    source = create_source(sysadmin["name"], organization["id"], url)
+    monkeypatch.setitem(helpers.config, "ckanext.procurement.harvest.batch_size", 3)
+    original_step = base.Progress.step
+
+    def step_then_cron(self, n=1):
+        original_step(self, n)
+        if self.what == "processes gathered":
+            queue.resubmit_objects()  # what `harvester run` does first
+
+    monkeypatch.setattr(base.Progress, "step", step_then_cron)
+    job = helpers.call_action("harvest_job_create", context={"user": sysadmin["name"]}, source_id=source["id"], run=True)
+    drain(queue.get_gather_consumer(), queue.gather_callback)
+    queued = [json.loads(message)["harvest_object_id"]
+              for message in queue.get_connection().lrange(queue.get_fetch_routing_key(), 0, -1)]
+    assert len(queued) == len(set(queued)) == 7
+
+    drain(queue.get_fetch_consumer(), queue.fetch_callback)
+    helpers.call_action("harvest_jobs_run", context={"user": sysadmin["name"]}, source_id=source["id"])
+    shown = helpers.call_action("harvest_job_show", context={"user": sysadmin["name"]}, id=job["id"])
+    model.Session.remove()
+    states = {(o.state, o.report_status, o.retry_times) for o in model.Session.query(HarvestObject)
+              .filter(HarvestObject.harvest_job_id == job["id"])}
+    assert shown["status"] == "Finished" and states == {("COMPLETE", "added", 1)}, (shown["stats"], states)
