@@ -231,7 +231,11 @@ def load_run(state: dict, seconds: float, clients: int, changed_share: float = 0
             time.sleep(1)
         with DemoServer(processes=state["size"], seed=SEED) as demo:
             ocids = [demo.system.ocid(i) for i in range(state["size"]) if demo.system.releases(i)]
-            changed = ocids[:: int(1 / changed_share)]
+            # other processes each run: the same ones would publish the same change again, found unchanged
+            step, runs = int(1 / changed_share), state.get("load_runs", 0)
+            changed = ocids[runs % step:: step]
+            state["load_runs"] = runs + 1
+            state_file(state["size"]).write_text(json.dumps(state, indent=2))
             for ocid in changed:
                 demo.change(ocid)
             context = {"user": state["user"]}
