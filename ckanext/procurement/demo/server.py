@@ -376,13 +376,11 @@ class DemoRequestHandler(BaseHTTPRequestHandler):
 
     def _send_package(self, package: dict) -> None:
         if self.server.faults.take_invalid_json():
-            self._send_broken(package)
-        else:
-            self._send_bytes(HTTPStatus.OK, _json_bytes(package), "application/json; charset=utf-8")
+            return self._send_broken(package)
+        self._send_bytes(HTTPStatus.OK, _json_bytes(package), "application/json; charset=utf-8")
 
     def _send_broken(self, package: dict) -> None:
-        """The package cut in the middle, as an upstream timeout leaves it."""
-        body = _json_bytes(package)
+        body = _json_bytes(package)  # cut in the middle, as an upstream timeout leaves it
         self._send_bytes(HTTPStatus.OK, body[: len(body) // 2] + b'<!-- upstream timeout -->', "application/json; charset=utf-8")
 
     def _jsonl(self, path: str) -> None:
