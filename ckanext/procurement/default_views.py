@@ -1,7 +1,7 @@
 """Default resource views, without asking every resource for its views first.
 
-CKAN's ``package_create_default_resource_views`` (run by every package_create
-and package_update) lists the views of each resource of the dataset, one query
+CKAN's ``package_create_default_resource_views`` (run by every package_create)
+lists the views of each resource of the dataset, one query
 and one authorization check each, and only then asks the default view plugins
 (``ckan.views.default_views``) whether they can show it. A contracting
 process has several documents that no default view shows, and a harvest saves

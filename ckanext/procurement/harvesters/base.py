@@ -284,7 +284,7 @@ class ProcurementHarvester(HarvesterBase):
         counts = {CHANGED: 0, UNCHANGED: 0, DELETE: 0}
         progress = Progress("processes gathered")
         publisher = None if _GATHER_INLINE.get() else queue.get_fetch_publisher()
-        published: list[str] = []
+        queued = [0]  # how many of ids are on the fetch queue
         now = datetime.datetime.utcnow()
         job_id, source_id = job.id, job.source_id
 
@@ -308,9 +308,9 @@ class ProcurementHarvester(HarvesterBase):
             if publisher is not None:
                 # on the queue the moment they are WAITING: `harvester run` re-queues every WAITING object it
                 # doesn't find there, and a copy delivered after the job finished turns its object into an error
-                for object_id in ids[len(published):]:
+                for object_id in ids[queued[0]:]:
                     publisher.send({"harvest_object_id": object_id})
-                published.extend(ids[len(published):])
+                queued[0] = len(ids)
             unchanged_guids.clear()
             progress.step(len(rows))
             rows.clear()
