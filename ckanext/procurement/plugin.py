@@ -99,6 +99,7 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
         return review.after_dataset_show(context, source_config.after_dataset_show(context, pkg_dict))
 
     def after_dataset_search(self, search_results, search_params):
+        search_results = search.after_dataset_search(search_results, search_params)
         return review.after_dataset_search(source_config.after_dataset_search(search_results))
 
     # IFacets

@@ -32,6 +32,13 @@ IDENTIFIER_QUERY = re.compile(r"^[^\s:\"()]*[A-Za-z0-9][-/_.][A-Za-z0-9][^\s:\"(
 # a search of contracting processes: `+dataset_type:contracting-process` (not its exclusion)
 PROCESS_TYPE_FQ = re.compile(r'(?<![-\w])dataset_type:"?' + re.escape(DATASET_TYPE) + r'\b')
 
+# What a process's search result shows (templates/snippets/package_item.html), asked of Solr by
+# name on /contracting-process/ rather than the whole stored dataset (`validated_data_dict`), which
+# for a long-running process holds tens of kB of documents, amendments and transactions. CKAN's
+# stock schema stores every extra as `extras_<key>`; the rest are stored fields of their own.
+LISTED_EXTRAS = ("status", "buyer_name", "tender_end_date", "currency", "supplier_names") + VALUE_PRECEDENCE
+LISTING_FL = ["id", "name", "title", "dataset_type", "capacity"] + [f"extras_{name}" for name in LISTED_EXTRAS]
+
 SORT_OPTIONS = {
     "deadline": "tender_end_date asc",
     "value_desc": "value_sort desc",
@@ -112,7 +119,7 @@ def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
         if show_processes:
             types.append(f'"{DATASET_TYPE}"')
         fq = fq.replace("+dataset_type:dataset", "+dataset_type:({})".format(" OR ".join(types)))
-    elif not show_processes and "dataset_type:" not in fq and _catalog_search_page():
+    elif not show_processes and "dataset_type:" not in fq and _search_page("dataset.search"):
         # with CKAN's default `ckan.search.show_all_types = dataset` the
         # /dataset page filters on no type at all: keep the (many) processes
         # on their own page
@@ -129,7 +136,26 @@ def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
     sort = search_params.get("sort")
     if sort in SORT_OPTIONS:
         search_params["sort"] = SORT_OPTIONS[sort]
+    if not search_params.get("fl") and _search_page(f"{DATASET_TYPE}.search"):
+        search_params["fl"] = list(LISTING_FL)
     return search_params
+
+
+def after_dataset_search(search_results: dict[str, Any], search_params: dict[str, Any]) -> dict[str, Any]:
+    """The results of /contracting-process/ as the dataset dicts its items read (CKAN gives the
+    stored fields of an `fl` search as Solr stores them: lists as JSON text, the type, the capacity)."""
+    if search_params.get("fl") == " ".join(LISTING_FL) and _search_page(f"{DATASET_TYPE}.search"):
+        search_results["results"] = [_listed(doc) for doc in search_results.get("results", [])]
+    return search_results
+
+
+def _listed(doc: dict[str, Any]) -> dict[str, Any]:
+    listed = {"id": doc["id"], "name": doc.get("name"), "title": doc.get("title"),
+              "type": doc.get("dataset_type"), "private": doc.get("capacity") == "private"}
+    for name in LISTED_EXTRAS:  # CKAN's query has taken the `extras_` off
+        if name in doc:
+            listed[name] = _as_list(doc[name]) if name in LIST_FIELDS else doc[name]
+    return listed
 
 
 def flag_set(value: Any) -> bool:
@@ -140,13 +166,14 @@ def flag_set(value: Any) -> bool:
         return False
 
 
-def _catalog_search_page() -> bool:
-    """Whether this search is the one of the catalog's /dataset page (not the API's)."""
+def _search_page(endpoint: str) -> bool:
+    """Whether this search is the one of a search page (`dataset.search`: the catalog's /dataset),
+    not the API's or another page's."""
     try:
         from flask import has_request_context, request
     except ImportError:  # pragma: no cover
         return False
-    return has_request_context() and request.endpoint == "dataset.search"
+    return has_request_context() and request.endpoint == endpoint
 
 
 def process_facets() -> dict[str, str]:

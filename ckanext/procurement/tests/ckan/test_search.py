@@ -232,3 +232,47 @@ def test_facet_links_add_and_remove_a_filter_keeping_the_rest_and_the_language(a
     assert added and all(path == "/contracting-process/" and set(kept) < set(params) and len(params) == 4
                          for path, params in added), added
     assert all(path == "/es/contracting-process/" for path, _ in facet_links("/es/contracting-process/", query).values())
+
+
+@pytest.mark.parametrize("sort", ["", "deadline", "value_desc", "title_string asc"])
+def test_the_search_page_lists_from_the_indexed_fields_exactly_as_from_whole_datasets(
+        app, processes, sysadmin, monkeypatch, sort):
+    """/contracting-process/ asks Solr for the fields its items show (not each whole stored dataset):
+    every item, a private one's badge included, is the same as when rendered from the whole dataset."""
+    import re
+
+    from ckanext.procurement import search
+
+    helpers.call_action("package_patch", {"user": sysadmin["name"]}, id=processes["ocds-test01-snowplows"]["id"],
+                        private=True)
+    staff = {"Authorization": sysadmin["token"]}
+
+    def items(headers: dict) -> list[str]:
+        body = app.get("/contracting-process/", query_string={"sort": sort} if sort else {},
+                       headers=headers).get_data(as_text=True)
+        return re.findall(r'<li class="dataset-item procurement-item".*?</li>', body, re.S)
+
+    listed_docs = []
+    with monkeypatch.context() as patched:
+        listing = search._listed
+        patched.setattr(search, "_listed", lambda doc: listed_docs.append(doc) or listing(doc))
+        listed, listed_for_staff = items({}), items(staff)
+    assert len(listed_docs) == 11 and all("resources" not in doc for doc in listed_docs)
+    with monkeypatch.context() as patched:
+        patched.setattr(search, "_search_page", lambda endpoint: endpoint == "dataset.search")
+        whole, whole_for_staff = items({}), items(staff)
+    assert len(listed) == 5 and len(listed_for_staff) == 6
+    assert listed == whole and listed_for_staff == whole_for_staff
+    assert "Private" in "".join(listed_for_staff) and "data-value=" in "".join(listed)
+    assert "Bid deadline" in "".join(listed) and "Suppliers" in "".join(listed)
+
+
+def test_only_the_search_page_lists_from_the_indexed_fields(app, processes):
+    """The API (with or without `fl`) and other pages keep CKAN's results."""
+    from ckanext.procurement.search import LISTING_FL
+
+    whole = _search()["results"]
+    assert all("resources" in result and "ocid" in result for result in whole)
+    asked = _search(fl=LISTING_FL)["results"]
+    assert asked and all(result["capacity"] == "public" and "type" not in result and "resources" not in result
+                         for result in asked)
