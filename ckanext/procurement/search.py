@@ -37,7 +37,7 @@ PROCESS_TYPE_FQ = re.compile(r'(?<![-\w])dataset_type:"?' + re.escape(DATASET_TY
 # for a long-running process holds tens of kB of documents, amendments and transactions. CKAN's
 # stock schema stores every extra as `extras_<key>`; the rest are stored fields of their own.
 LISTED_EXTRAS = ("status", "buyer_name", "tender_end_date", "currency", "supplier_names") + VALUE_PRECEDENCE
-LISTING_FL = ["id", "name", "title", "dataset_type", "capacity"] + [f"extras_{name}" for name in LISTED_EXTRAS]
+LISTED_FIELDS = ("id", "name", "title", "dataset_type", "capacity")
 
 SORT_OPTIONS = {
     "deadline": "tender_end_date asc",
@@ -137,22 +137,33 @@ def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
     if sort in SORT_OPTIONS:
         search_params["sort"] = SORT_OPTIONS[sort]
     if not search_params.get("fl") and _search_page(f"{DATASET_TYPE}.search"):
-        search_params["fl"] = list(LISTING_FL)
+        search_params["fl"] = listing_fl()
     return search_params
 
 
 def after_dataset_search(search_results: dict[str, Any], search_params: dict[str, Any]) -> dict[str, Any]:
     """The results of /contracting-process/ as the dataset dicts its items read (CKAN gives the
     stored fields of an `fl` search as Solr stores them: lists as JSON text, the type, the capacity)."""
-    if search_params.get("fl") == " ".join(LISTING_FL) and _search_page(f"{DATASET_TYPE}.search"):
-        search_results["results"] = [_listed(doc) for doc in search_results.get("results", [])]
+    if search_params.get("fl") == " ".join(listing_fl()) and _search_page(f"{DATASET_TYPE}.search"):
+        names = listed_extras()
+        search_results["results"] = [_listed(doc, names) for doc in search_results.get("results", [])]
     return search_results
 
 
-def _listed(doc: dict[str, Any]) -> dict[str, Any]:
+def listed_extras() -> list[str]:
+    """The extras a search result shows, and those a site's own item template adds."""
+    more = tk.config.get("ckanext.procurement.search_listed_fields") or []
+    return list(LISTED_EXTRAS) + [name for name in more if name not in LISTED_EXTRAS + LISTED_FIELDS]
+
+
+def listing_fl() -> list[str]:
+    return list(LISTED_FIELDS) + [f"extras_{name}" for name in listed_extras()]
+
+
+def _listed(doc: dict[str, Any], names: list[str]) -> dict[str, Any]:
     listed = {"id": doc["id"], "name": doc.get("name"), "title": doc.get("title"),
               "type": doc.get("dataset_type"), "private": doc.get("capacity") == "private"}
-    for name in LISTED_EXTRAS:  # CKAN's query has taken the `extras_` off
+    for name in names:  # CKAN's query has taken the `extras_` off
         if name in doc:
             listed[name] = _as_list(doc[name]) if name in LIST_FIELDS else doc[name]
     return listed

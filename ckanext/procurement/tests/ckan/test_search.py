@@ -255,7 +255,7 @@ def test_the_search_page_lists_from_the_indexed_fields_exactly_as_from_whole_dat
     listed_docs = []
     with monkeypatch.context() as patched:
         listing = search._listed
-        patched.setattr(search, "_listed", lambda doc: listed_docs.append(doc) or listing(doc))
+        patched.setattr(search, "_listed", lambda doc, names: listed_docs.append(doc) or listing(doc, names))
         listed, listed_for_staff = items({}), items(staff)
     assert len(listed_docs) == 11 and all("resources" not in doc for doc in listed_docs)
     with monkeypatch.context() as patched:
@@ -267,12 +267,22 @@ def test_the_search_page_lists_from_the_indexed_fields_exactly_as_from_whole_dat
     assert "Bid deadline" in "".join(listed) and "Suppliers" in "".join(listed)
 
 
-def test_only_the_search_page_lists_from_the_indexed_fields(app, processes):
-    """The API (with or without `fl`) and other pages keep CKAN's results."""
-    from ckanext.procurement.search import LISTING_FL
+@pytest.mark.ckan_config("ckanext.procurement.search_listed_fields", "fiscal_year ocid")
+def test_a_site_lists_more_fields_and_only_the_search_page_lists_from_the_indexed_fields(
+        app, processes, monkeypatch):
+    """A site whose item template shows more fields names them; the API (with or without `fl`) keeps
+    CKAN's results."""
+    from ckanext.procurement import search
+
+    listed = []
+    listing = search._listed
+    monkeypatch.setattr(search, "_listed", lambda doc, names: listed.append(listing(doc, names)) or listed[-1])
+    app.get("/contracting-process/")
+    assert len(listed) == 6 and all(item["ocid"] and item["fiscal_year"] for item in listed), listed
+    assert {item["ocid"]: item for item in listed}[FICTIONAL_OCID]["supplier_names"] == ["AnyCorp Cycle Provision"]
 
     whole = _search()["results"]
     assert all("resources" in result and "ocid" in result for result in whole)
-    asked = _search(fl=LISTING_FL)["results"]
+    asked = _search(fl=search.listing_fl())["results"]
     assert asked and all(result["capacity"] == "public" and "type" not in result and "resources" not in result
                          for result in asked)
