@@ -19,8 +19,8 @@ import ckan.plugins.toolkit as tk
 @tk.chained_action
 def package_create_default_resource_views(original_action, context, data_dict: dict[str, Any]) -> list[dict]:
     # the whole of CKAN's action, so the original is not called (it would list every resource again)
+    dataset = tk.get_or_bust(data_dict, "package")  # first, as CKAN's: its auth function reads it
     tk.check_access("package_create_default_resource_views", context, data_dict)
-    dataset = tk.get_or_bust(data_dict, "package")
     with_datastore = tk.asbool(data_dict.get("create_datastore_views", False))
     view_plugins = datapreview.get_default_view_plugins(with_datastore)
     created: list[dict] = []

@@ -12,8 +12,6 @@ page never changes or withdraws anything.
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime
 import json
 import logging
@@ -25,7 +23,6 @@ from typing import Any, Iterator
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.search import SearchIndexError
-from ckanext.harvest import queue
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
@@ -55,21 +52,6 @@ BATCH_CONTENT_BYTES = 4 * 1024 * 1024
 
 # procurement_process_save's status -> ckanext-harvest's report status of the object
 REPORT_STATUS = {"created": "added", "updated": "updated", "restored": "updated", "unchanged": "not modified"}
-
-
-# gather_stage hands the ids to its caller instead of the fetch queue (see inline_gather)
-_GATHER_INLINE = contextvars.ContextVar("procurement_gather_inline", default=False)
-
-
-@contextlib.contextmanager
-def inline_gather() -> Iterator[None]:
-    """Within: the gather returns the ids of the objects to fetch (a job run in one process)
-    instead of putting each batch on ckanext-harvest's fetch queue as it is written."""
-    token = _GATHER_INLINE.set(True)
-    try:
-        yield
-    finally:
-        _GATHER_INLINE.reset(token)
 
 
 class GatherAbort(Exception):
@@ -265,8 +247,10 @@ class ProcurementHarvester(HarvesterBase):
             self._save_gather_error(f"... and {len(problems) - MAX_GATHER_PROBLEMS} more problems", job)
 
     def _create_objects(self, job: HarvestJob, config: SourceConfig, spool: Spool, full: bool) -> list[str]:
-        """Harvest objects for the run, written in batches. The ids that go on to fetch and import are
-        put on ckanext-harvest's fetch queue batch by batch, or, in inline_gather, returned.
+        """Harvest objects for the run, written in batches; returns the ids that go on to fetch and
+        import. They wait in their own state until the last batch is written, and are handed to
+        ckanext-harvest all at once: nothing is imported by a gather that fails halfway (ckanext-harvest
+        then deletes the job's objects), and a cron's `harvester run` during a long gather queues none.
 
         Unchanged processes get an object that is already complete ("not
         modified" in the job report) and never reaches the fetch queue, so a
@@ -283,8 +267,6 @@ class ProcurementHarvester(HarvesterBase):
         unchanged_guids: list[str] = []
         counts = {CHANGED: 0, UNCHANGED: 0, DELETE: 0}
         progress = Progress("processes gathered")
-        publisher = None if _GATHER_INLINE.get() else queue.get_fetch_publisher()
-        queued = [0]  # how many of ids are on the fetch queue
         now = datetime.datetime.utcnow()
         job_id, source_id = job.id, job.source_id
 
@@ -305,12 +287,6 @@ class ProcurementHarvester(HarvesterBase):
         def flush() -> None:
             tables.write_objects(source_id, rows, extras, demoted_guids=unchanged_guids)
             model.Session.commit()
-            if publisher is not None:
-                # on the queue the moment they are WAITING: `harvester run` re-queues every WAITING object it
-                # doesn't find there, and a copy delivered after the job finished turns its object into an error
-                for object_id in ids[queued[0]:]:
-                    publisher.send({"harvest_object_id": object_id})
-                queued[0] = len(ids)
             unchanged_guids.clear()
             progress.step(len(rows))
             rows.clear()
@@ -340,11 +316,10 @@ class ProcurementHarvester(HarvesterBase):
                     add(ocid, DELETE, None)
         if rows:
             flush()
+        tables.release_gathered(job_id)
+        model.Session.commit()
         log.info("Gathered %d processes: %d new or changed, %d unchanged, %d withdrawn",
                  sum(counts.values()), counts[CHANGED], counts[UNCHANGED], counts[DELETE])
-        if publisher is not None:
-            publisher.close()
-            return []  # already on the fetch queue, each once
         return ids
 
     # --- fetch -----------------------------------------------------------------

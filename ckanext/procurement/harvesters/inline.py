@@ -15,8 +15,6 @@ import ckan.plugins.toolkit as tk
 from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
-from ckanext.procurement.harvesters.base import inline_gather
-
 LOAD_BATCH = 50  # harvest objects read per query (each holds its process's releases)
 
 
@@ -53,8 +51,7 @@ def run_job(source_id: str, user: str, on_progress: Callable[[str], None] | None
     harvester = queue.get_harvester(source["source_type"])
 
     started = time.perf_counter()
-    with inline_gather():
-        ids = queue.gather_stage(harvester, job_obj) or []
+    ids = queue.gather_stage(harvester, job_obj) or []
     gathered = time.perf_counter()
     if on_progress:
         on_progress(f"gathered {len(ids)} processes in {gathered - started:.1f}s")

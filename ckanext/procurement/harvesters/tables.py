@@ -22,6 +22,10 @@ OBJECT_EXTRAS = HarvestObjectExtra.__table__
 
 # object states and the report status ckanext-harvest's queue and job report use
 WAITING, COMPLETE = "WAITING", "COMPLETE"
+# this extension's own state of an object written by a gather still running: ckanext-harvest's
+# `harvester run` re-queues every WAITING object missing from the fetch queue, which would send
+# a gather's objects to the queue twice (once more when the gather returns them); it ignores this one
+GATHERED = "GATHERED"
 NOT_MODIFIED, ERRORED = "not modified", "errored"
 # ckanext-harvest declares harvest_object.package_id deferrable (its migrations name it so)
 PACKAGE_FOREIGN_KEY = "harvest_object_package_id_fkey"
@@ -29,9 +33,9 @@ PACKAGE_FOREIGN_KEY = "harvest_object_package_id_fkey"
 
 def object_row(guid: str, job_id: str, source_id: str, content: str | None, package_id: str | None,
                gathered: datetime.datetime) -> dict:
-    """A new harvest object waiting for fetch and import."""
+    """A new harvest object for fetch and import, GATHERED until its gather ends (`release_gathered`)."""
     return {"id": str(uuid.uuid4()), "guid": guid, "harvest_job_id": job_id, "harvest_source_id": source_id,
-            "content": content, "package_id": package_id, "gathered": gathered, "state": WAITING,
+            "content": content, "package_id": package_id, "gathered": gathered, "state": GATHERED,
             "current": False, "retry_times": 0, "report_status": None, "fetch_started": None, "fetch_finished": None}
 
 
@@ -57,6 +61,12 @@ def write_objects(source_id: str, rows: list[dict], extras: list[dict], demoted_
         )
     model.Session.execute(OBJECTS.insert(), rows)
     model.Session.execute(OBJECT_EXTRAS.insert(), extras)
+
+
+def release_gathered(job_id: str) -> int:
+    """The job's gathered objects become WAITING, for ckanext-harvest to put on the fetch queue."""
+    return model.Session.execute(OBJECTS.update().where(OBJECTS.c.harvest_job_id == job_id)
+                                 .where(OBJECTS.c.state == GATHERED).values(state=WAITING)).rowcount
 
 
 def demote_others(harvest_object: HarvestObject) -> None:

@@ -44,7 +44,7 @@ from typing import Any, BinaryIO
 import ijson
 
 from .dates import parse_date
-from .depth import MAX_DEPTH, deeper_than, non_finite_path, nul_path, plainly_storable
+from .depth import MAX_DEPTH, deeper_than, non_finite_path, nul_path, plainly_storable, surrogate_path
 from .errors import FeedError
 from .streams import (  # noqa: F401 (FORMATS, detect_format, _Prepended, _read_head: public here too)
     _HEAD_SIZE, FORMATS, GZIP_MAGIC, UTF8_BOM, _classify_keys, _Counting, _first_line_is_complete_value,
@@ -129,9 +129,13 @@ def _unstorable(release: dict, path: str) -> Problem | None:
     nul = nul_path(release)
     if nul is not None:  # PostgreSQL stores no NUL character, in text or in JSONB
         return Problem("error", "the release holds a NUL character (\\u0000); it can't be stored", _join(path, nul), ocid)
+    surrogate = surrogate_path(release)
+    if surrogate is not None:  # not text: UTF-8 has no encoding of it
+        return Problem("error", "the release holds a lone surrogate (\\ud800 to \\udfff), which is not text; "
+                       "it can't be stored", _join(path, surrogate), ocid)
     non_finite = non_finite_path(release)
     if non_finite is not None:
-        return Problem("error", "the release holds a number too large for JSON (or NaN); it can't be stored",
+        return Problem("error", "the release holds a number too large to use (or NaN); it can't be stored",
                        _join(path, non_finite), ocid)
     return None
 
@@ -198,7 +202,12 @@ def normalize_release(release: Any, path: str = "", *, package_version: str | No
         report("warning", f"tag should be an array of strings, got {json.dumps(tag)[:80]}", "tag")
 
     if _needs_upgrade(out, package_version):
-        upgraded = _upgrade_10_11(out)
+        try:
+            upgraded = _upgrade_10_11(out)
+        except (TypeError, AttributeError, KeyError, ValueError) as error:  # ocdskit expects 1.0's shapes
+            report("error", f"the release reads as OCDS 1.0 (it has no parties) but can't be upgraded to OCDS 1.1: "
+                   f"{type(error).__name__}: {error}", "")
+            return release, problems
         if upgraded != out:
             out = upgraded
             report("warning", "OCDS 1.0 data was upgraded to OCDS 1.1", "")

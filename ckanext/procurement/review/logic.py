@@ -385,19 +385,21 @@ def after_dataset_show(context: dict, pkg_dict: dict) -> dict:
 
 
 def after_dataset_search(search_results: dict) -> dict:
-    # no user here: search results never say who decided (the queue adds it back for its readers)
+    # no user here: search results never say who decided (the queue adds it back for its readers);
+    # any result, since one asked for with `fl` has no type
     for result in search_results.get("results", []):
-        if result.get("type") == DATASET_TYPE:
-            for field in PRIVATE_FIELDS:
-                result.pop(field, None)
+        for field in PRIVATE_FIELDS:
+            result.pop(field, None)
     return search_results
 
 
 def before_dataset_index(pkg_dict: dict) -> dict:
     """Neither searchable nor stored in the index: who decided, when and why (anyone may ask
-    package_search for the stored copies, `fl=validated_data_dict`)."""
+    package_search for the stored copies, `fl=validated_data_dict`), nor as the `extras_*` copy
+    CKAN's indexer makes of every extra (stored, and returned to `fl=extras_reviewed_by`)."""
     for field in PRIVATE_FIELDS:
         pkg_dict.pop(field, None)
+        pkg_dict.pop(f"extras_{field}", None)
     for copy in ("validated_data_dict", "data_dict"):
         stored = pkg_dict.get(copy)
         if isinstance(stored, str) and any(f'"{field}"' in stored for field in PRIVATE_FIELDS):

@@ -184,9 +184,9 @@ def test_an_object_delivered_twice_keeps_the_report_of_its_import(sysadmin, orga
 @pytest.mark.usefixtures("clean_db", "clean_index")
 def test_harvester_run_during_a_gather_queues_no_object_twice(sysadmin, organization, feed, monkeypatch):
     """A cron's `harvester run` in the middle of a long gather re-queues every WAITING object missing
-    from the fetch queue. The gather puts each batch on the queue as it writes it, so there is none
-    such, and no copy is left to arrive after the job finished (ckanext-harvest would turn its
-    object, imported already, into an error)."""
+    from the fetch queue, and ckanext-harvest queues the gather's objects once more when it ends: a copy
+    arriving after the job finished would turn its object, imported already, into an error. The
+    gather's objects are not WAITING until it ends (tables.GATHERED), so the cron finds none."""
     from ckanext.harvest import queue
     from ckanext.procurement.harvesters import base
 
