@@ -16,6 +16,7 @@ import datetime
 import json
 import logging
 import re
+import sys
 import time
 import uuid
 from typing import Any, Iterator
@@ -23,6 +24,7 @@ from typing import Any, Iterator
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.search import SearchIndexError
+from ckanext.harvest import queue
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
@@ -52,6 +54,17 @@ BATCH_CONTENT_BYTES = 4 * 1024 * 1024
 
 # procurement_process_save's status -> ckanext-harvest's report status of the object
 REPORT_STATUS = {"created": "added", "updated": "updated", "restored": "updated", "unchanged": "not modified"}
+
+
+def _called_by_gather_consumer() -> bool:
+    """Whether ckanext-harvest's gather consumer (`queue.gather_callback`) runs this gather."""
+    consumer = getattr(queue.gather_callback, "__code__", None)
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code is consumer:
+            return True
+        frame = frame.f_back
+    return False
 
 
 class GatherAbort(Exception):
@@ -247,10 +260,10 @@ class ProcurementHarvester(HarvesterBase):
             self._save_gather_error(f"... and {len(problems) - MAX_GATHER_PROBLEMS} more problems", job)
 
     def _create_objects(self, job: HarvestJob, config: SourceConfig, spool: Spool, full: bool) -> list[str]:
-        """Harvest objects for the run, written in batches; returns the ids that go on to fetch and
-        import. They wait in their own state until the last batch is written, and are handed to
-        ckanext-harvest all at once: nothing is imported by a gather that fails halfway (ckanext-harvest
-        then deletes the job's objects), and a cron's `harvester run` during a long gather queues none.
+        """Harvest objects for the run, written in batches, then handed over (`_hand_over`). They wait
+        in their own state until the last batch is written: nothing is imported by a gather that fails
+        halfway (ckanext-harvest then deletes the job's objects), and a cron's `harvester run` during a
+        long gather queues none.
 
         Unchanged processes get an object that is already complete ("not
         modified" in the job report) and never reaches the fetch queue, so a
@@ -316,11 +329,35 @@ class ProcurementHarvester(HarvesterBase):
                     add(ocid, DELETE, None)
         if rows:
             flush()
-        tables.release_gathered(job_id)
-        model.Session.commit()
         log.info("Gathered %d processes: %d new or changed, %d unchanged, %d withdrawn",
                  sum(counts.values()), counts[CHANGED], counts[UNCHANGED], counts[DELETE])
-        return ids
+        return self._hand_over(job_id, ids)
+
+    @staticmethod
+    def _hand_over(job_id: str, ids: list[str]) -> list[str]:
+        """The gathered objects go on to fetch and import: WAITING, as ckanext-harvest expects.
+
+        ckanext-harvest's gather consumer queues the ids a gather returns, one by one, once they are
+        WAITING; a `harvester run` meanwhile (it re-queues every WAITING object missing from the fetch
+        queue) queues the rest twice, and a copy delivered after the job finished turns an imported
+        object into an error. Under that consumer the gather queues them itself, and only then makes
+        them WAITING (for `harvester run` to queue again, should Redis lose them). Any other caller
+        (ckanext-harvest's run-test, `ckan procurement harvest`) gets the ids to fetch and import."""
+        if not (ids and _called_by_gather_consumer()):
+            tables.release_gathered(job_id)
+            model.Session.commit()
+            return ids
+        try:
+            publisher = queue.get_fetch_publisher()
+            for object_id in ids:
+                publisher.send({"harvest_object_id": object_id})
+            publisher.close()
+        except Exception as error:  # noqa: BLE001 - Redis away: `harvester run` queues them once it is back
+            log.warning("Could not put the gathered objects on the fetch queue (%s): they wait for "
+                        "`ckan harvester run` to queue them", error)
+        tables.release_gathered(job_id)
+        model.Session.commit()
+        return []
 
     # --- fetch -----------------------------------------------------------------
 

@@ -22,9 +22,9 @@ OBJECT_EXTRAS = HarvestObjectExtra.__table__
 
 # object states and the report status ckanext-harvest's queue and job report use
 WAITING, COMPLETE = "WAITING", "COMPLETE"
-# this extension's own state of an object written by a gather still running: ckanext-harvest's
-# `harvester run` re-queues every WAITING object missing from the fetch queue, which would send
-# a gather's objects to the queue twice (once more when the gather returns them); it ignores this one
+# this extension's own state of an object written by a gather still running, or being queued:
+# ckanext-harvest's `harvester run` re-queues every WAITING object missing from the fetch queue,
+# which would queue such an object twice; it ignores this state
 GATHERED = "GATHERED"
 NOT_MODIFIED, ERRORED = "not modified", "errored"
 # ckanext-harvest declares harvest_object.package_id deferrable (its migrations name it so)
