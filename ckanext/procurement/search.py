@@ -144,8 +144,8 @@ def before_dataset_search(search_params: dict[str, Any]) -> dict[str, Any]:
 def after_dataset_search(search_results: dict[str, Any], search_params: dict[str, Any]) -> dict[str, Any]:
     """The results of /contracting-process/ as the dataset dicts its items read (CKAN gives the
     stored fields of an `fl` search as Solr stores them: lists as JSON text, the type, the capacity)."""
-    if search_params.get("fl") == " ".join(listing_fl()) and _search_page(f"{DATASET_TYPE}.search"):
-        names = listed_extras()
+    names = listed_extras()
+    if search_params.get("fl") == " ".join(listing_fl(names)) and _search_page(f"{DATASET_TYPE}.search"):
         search_results["results"] = [_listed(doc, names) for doc in search_results.get("results", [])]
     return search_results
 
@@ -156,8 +156,9 @@ def listed_extras() -> list[str]:
     return list(LISTED_EXTRAS) + [name for name in more if name not in LISTED_EXTRAS + LISTED_FIELDS]
 
 
-def listing_fl() -> list[str]:
-    return list(LISTED_FIELDS) + [f"extras_{name}" for name in listed_extras()]
+def listing_fl(names: list[str] | None = None) -> list[str]:
+    """What /contracting-process/ asks Solr for: the listed fields and extras (`listed_extras()`)."""
+    return list(LISTED_FIELDS) + [f"extras_{name}" for name in (listed_extras() if names is None else names)]
 
 
 def _listed(doc: dict[str, Any], names: list[str]) -> dict[str, Any]:

@@ -343,21 +343,20 @@ class ProcurementHarvester(HarvesterBase):
         object into an error. Under that consumer the gather queues them itself, and only then makes
         them WAITING (for `harvester run` to queue again, should Redis lose them). Any other caller
         (ckanext-harvest's run-test, `ckan procurement harvest`) gets the ids to fetch and import."""
-        if not (ids and _called_by_gather_consumer()):
-            tables.release_gathered(job_id)
-            model.Session.commit()
-            return ids
-        try:
-            publisher = queue.get_fetch_publisher()
-            for object_id in ids:
-                publisher.send({"harvest_object_id": object_id})
-            publisher.close()
-        except Exception as error:  # noqa: BLE001 - Redis away: `harvester run` queues them once it is back
-            log.warning("Could not put the gathered objects on the fetch queue (%s): they wait for "
-                        "`ckan harvester run` to queue them", error)
+        to_fetch = ids
+        if ids and _called_by_gather_consumer():
+            to_fetch = []
+            try:
+                publisher = queue.get_fetch_publisher()
+                for object_id in ids:
+                    publisher.send({"harvest_object_id": object_id})
+                publisher.close()
+            except Exception as error:  # noqa: BLE001 - Redis away: `harvester run` queues them once it is back
+                log.warning("Could not put the gathered objects on the fetch queue (%s): they wait for "
+                            "`ckan harvester run` to queue them", error)
         tables.release_gathered(job_id)
         model.Session.commit()
-        return []
+        return to_fetch
 
     # --- fetch -----------------------------------------------------------------
 
