@@ -6,7 +6,10 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.procurement import cli, dcat, default_views, harvest_guard, harvest_index, helpers, import_indexing, insights, interfaces, published, search, views
+from ckanext.procurement import (
+    cli, dcat, default_views, harvest_guard, harvest_index, helpers, import_indexing, insights, interfaces, published, search,
+    toast_compression, views,
+)
 from ckanext.procurement.api import views as ocds_api
 from ckanext.procurement.bulk import triggers as bulk_triggers, views as bulk_views
 from ckanext.procurement.dcat import datajson
@@ -42,6 +45,8 @@ class ProcurementPlugin(p.SingletonPlugin, DefaultTranslation):
     # IConfigurable
 
     def configure(self, config):
+        # large values (releases, records, activities) compressed with lz4 where the server has it
+        toast_compression.apply()
         # a harvest leaves Solr's commits to autoSoftCommit: say so if the site's Solr has none
         import_indexing.check_solr_at_startup()
 
