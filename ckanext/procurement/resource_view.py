@@ -250,7 +250,7 @@ def _release_title(release: dict) -> str:
     return next((c.strip() for c in candidates if isinstance(c, str) and c.strip()), "")
 
 
-def scan(stream: BinaryIO, selected: str, query: str) -> dict[str, Any]:
+def scan(stream: BinaryIO, selected: str, query: str, exact_integers: bool = False) -> dict[str, Any]:
     """One streaming pass: every process's ocid, title and release count, the releases of
     the selected one (or of the only one), and up to MAX_MATCHES processes matching `query`."""
     from ckanext.procurement.ocds.parse import FeedReader
@@ -259,7 +259,7 @@ def scan(stream: BinaryIO, selected: str, query: str) -> dict[str, Any]:
     titles: dict[str, str] = {}
     chosen: list[dict] = []
     first: list[dict] = []
-    for release, _position in FeedReader(stream).releases():
+    for release, _position in FeedReader(stream, exact_integers=exact_integers).releases():
         if not isinstance(release, dict):
             continue
         ocid = release.get("ocid")
@@ -292,6 +292,17 @@ def scan(stream: BinaryIO, selected: str, query: str) -> dict[str, Any]:
     }
 
 
+def _scan_resource(resource: dict[str, Any], selected: str, query: str) -> dict[str, Any]:
+    from ckanext.procurement.ocds.errors import IntegerTooLong
+
+    try:
+        with open_resource(resource) as stream:
+            return scan(stream, selected, query)
+    except IntegerTooLong:  # valid JSON the fast parser can't read: read again (cached) with the exact one
+        with open_resource(resource) as stream:
+            return scan(stream, selected, query, exact_integers=True)
+
+
 def explore(resource: dict[str, Any], selected: str = "", query: str = "", *, view_id: str | None = None,
             base_path: str = "") -> dict[str, Any]:
     """Everything the view template needs: an error, or the list of processes and/or one lifecycle."""
@@ -303,8 +314,7 @@ def explore(resource: dict[str, Any], selected: str = "", query: str = "", *, vi
                               "total": 0, "matches": [], "match_count": 0, "lc": None, "max_matches": MAX_MATCHES,
                               "base_path": base_path}
     try:
-        with open_resource(resource) as stream:
-            found = scan(stream, selected, query)
+        found = _scan_resource(resource, selected, query)
     except ViewError as error:
         result["error"] = str(error)
         return result

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from ckanext.procurement import ocds_extensions
 from ckanext.procurement.harvesters.base import GatherAbort, ProcurementHarvester
 from ckanext.procurement.harvesters.config import OCDS_KEYS, SourceConfig
+from ckanext.procurement.ocds.errors import IntegerTooLong
 from ckanext.procurement.ocds.parse import FORMATS, FeedReader, Problem
 
 JSON_CONTENT_TYPES = (
@@ -31,6 +32,45 @@ def with_query(url: str, **params: str) -> str:
 def same_origin(url: str, other: str) -> bool:
     a, b = urlsplit(url), urlsplit(other)
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+class FeedPage:
+    """One page of a feed, read to its end: iterate for its usable releases; then ``format``,
+    ``next_url`` and ``package_metadata`` are the page's, and ``problems`` holds what was wrong,
+    each path starting with the page's number, as a harvest reports them.
+
+    An integer beyond 64 bits stops the fast parser: the page is fetched and read again with
+    the exact one, skipping the releases already given, and a warning says so."""
+
+    def __init__(self, fetcher, url: str, number: int, problems: list[Problem]):
+        self.fetcher, self.url, self.number, self.problems = fetcher, url, number, problems
+        self.format: str | None = None
+        self.next_url: str | None = None
+        self.package_metadata: dict = {}
+
+    def __iter__(self) -> Iterator[dict]:
+        given: set[str] = set()
+        try:
+            yield from self._read(given, exact_integers=False)
+        except IntegerTooLong as error:
+            self.problems.append(Problem("warning", f"page {self.number}: {error}, which the fast parser can't read: "
+                                         "the page was read again with a slower one"))
+            yield from self._read(given, exact_integers=True)
+
+    def _read(self, given: set[str], exact_integers: bool) -> Iterator[dict]:
+        with self.fetcher.open(self.url, accept=JSON_CONTENT_TYPES) as (stream, _response):
+            reader = FeedReader(stream, exact_integers=exact_integers)
+            for release, position, found in reader.normalized_releases():
+                if position in given:  # read before the parser stopped
+                    continue
+                given.add(position)
+                for problem in found:
+                    problem.path = f"page {self.number}: {problem.path}"
+                self.problems.extend(found)
+                if not any(p.severity == "error" for p in found):
+                    yield release
+            self.problems.extend(reader.warnings)
+            self.format, self.next_url, self.package_metadata = reader.format, reader.next_url, reader.package_metadata
 
 
 class OcdsHarvester(ProcurementHarvester):
@@ -54,21 +94,13 @@ class OcdsHarvester(ProcurementHarvester):
             if page_url in visited:
                 raise GatherAbort(f"page {page_url!r} links back to a page already read")
             visited.add(page_url)
-            with fetcher.open(page_url, accept=JSON_CONTENT_TYPES) as (stream, response):
-                reader = FeedReader(stream)
-                for release, position, found in reader.normalized_releases():
-                    for problem in found:
-                        problem.path = f"page {page}: {problem.path}"
-                    problems.extend(found)
-                    if any(p.severity == "error" for p in found):
-                        continue
-                    yield release
-                if config.format != "auto" and reader.format != config.format:
-                    raise GatherAbort(f"page {page_url!r} is a {reader.format}, but the source is configured for {config.format}")
-                problems.extend(reader.warnings)
-                config.declared_extensions.extend(ocds_extensions.accepted(
-                    reader.package_metadata.get("extensions"), problems, f"page {page}: "))
-                next_url = reader.next_url
+            this_page = FeedPage(fetcher, page_url, page, problems)
+            yield from this_page
+            if config.format != "auto" and this_page.format != config.format:
+                raise GatherAbort(f"page {page_url!r} is a {this_page.format}, but the source is configured for {config.format}")
+            config.declared_extensions.extend(ocds_extensions.accepted(
+                this_page.package_metadata.get("extensions"), problems, f"page {page}: "))
+            next_url = this_page.next_url
             if not next_url:
                 return
             # never trust a URL the source gives: same origin only (the fetcher checks the address too)

@@ -17,3 +17,10 @@ class SchemaError(OcdsError):
 
 class FeedError(OcdsError):
     """A feed is not valid JSON or not in any OCDS shape we can read."""
+
+
+class IntegerTooLong(FeedError):
+    """The feed holds an integer beyond 64 bits, valid JSON that the fast parser (yajl) can't read.
+
+    The reader that raised it read nothing wrong: the same feed read with ``exact_integers=True``
+    (ijson's own parser, slower) gives every value."""

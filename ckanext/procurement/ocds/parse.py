@@ -45,7 +45,7 @@ import ijson
 
 from .dates import parse_date
 from .depth import MAX_DEPTH, deeper_than, non_finite_path, nul_path, plainly_storable, surrogate_path
-from .errors import FeedError
+from .errors import FeedError, IntegerTooLong
 from .streams import (  # noqa: F401 (FORMATS, detect_format, _Prepended, _read_head: public here too)
     _HEAD_SIZE, FORMATS, GZIP_MAGIC, UTF8_BOM, _classify_keys, _Counting, _first_line_is_complete_value,
     _is_linked_release, _Prepended, _read_head, detect_format,
@@ -56,6 +56,7 @@ PACKAGE_METADATA_FIELDS = ("uri", "publisher", "publishedDate", "license", "publ
 REGISTERED_OCID = re.compile(r"^ocds-[a-z0-9]{6}-", re.IGNORECASE)
 
 _WHITESPACE_AS_SPACE = bytes.maketrans(b"\n\r\t", b"   ")
+_EXACT_PARSER = ijson.get_backend("python")
 
 
 @dataclass
@@ -283,14 +284,18 @@ class FeedReader:
     ``float``, never ``Decimal``.
 
     :raises FeedError: if the feed isn't valid JSON (the message says what and where) or isn't OCDS.
+    :raises IntegerTooLong: at an integer beyond 64 bits, which the fast parser can't read;
+        ``exact_integers=True`` reads the feed with ijson's own parser, slower, which can.
     """
 
-    def __init__(self, fileobj: BinaryIO):
+    def __init__(self, fileobj: BinaryIO, *, exact_integers: bool = False):
         self.format: str | None = None
         self.next_url: str | None = None
         self.package_metadata: dict = {}
         self.warnings: list[Problem] = []
         self._fileobj = fileobj
+        # yajl (ijson's C backend) stops at an integer beyond 64 bits; ijson's own parser reads it
+        self._parse = _EXACT_PARSER.basic_parse if exact_integers else ijson.basic_parse
         self._multi = False
         self._started = False
         self._version: str | None = None
@@ -318,8 +323,12 @@ class FeedReader:
     def _events(self, source: _Counting) -> Iterator[tuple[str, Any]]:
         # basic_parse: we track structure ourselves, so ijson needn't build a prefix per event.
         try:
-            yield from ijson.basic_parse(source, use_float=True, multiple_values=True)
+            yield from self._parse(source, use_float=True, multiple_values=True)
         except ijson.JSONError as e:
+            if "integer overflow" in str(e):
+                inside = f" (inside {self._position})" if self._position else ""
+                raise IntegerTooLong(f"The feed holds an integer longer than 64 bits after byte "
+                                     f"{source.offset + len(source.tail)}{inside}") from None
             raise self._json_error(e, source) from None
         except (OSError, EOFError, zlib.error) as e:
             raise FeedError(f"The feed can't be read after byte {source.offset + len(source.tail)}: {e}") from e

@@ -23,12 +23,12 @@ from ckanext.procurement.fetch import DeadlineError, FetchError
 from ckanext.procurement.harvesters.base import GatherAbort, _without_snippet
 from ckanext.procurement.harvesters.config import ConfigError, SourceConfig
 from ckanext.procurement.harvesters.flat import FLAT_CONTENT_TYPES, ProcurementCsvHarvester
-from ckanext.procurement.harvesters.ocds import JSON_CONTENT_TYPES, OcdsHarvester, same_origin, with_query
+from ckanext.procurement.harvesters.ocds import FeedPage, OcdsHarvester, same_origin, with_query
 from ckanext.procurement.ocds import compile as ocds_compile
 from ckanext.procurement.ocds.derive import summarize
 from ckanext.procurement.ocds.errors import OcdsError
 from ckanext.procurement.ocds.flat import FlatFileError, MappingError, iter_releases, open_table
-from ckanext.procurement.ocds.parse import FeedReader, Problem, ocid_prefix_ok
+from ckanext.procurement.ocds.parse import Problem, ocid_prefix_ok
 
 from . import fields, ocds_fields, suggest
 
@@ -127,22 +127,12 @@ def run(source_type: str, url: str, config_text: str, source_id: str | None = No
 
 def _read_page(fetcher, url: str, page: int, config: SourceConfig, problems: list[Problem] | None):
     """(format, releases of the page, next url); problems (if a list is given) as a harvest reports them."""
-    releases = []
-    with fetcher.open(url, accept=JSON_CONTENT_TYPES) as (stream, response):
-        reader = FeedReader(stream)
-        for release, position, found in reader.normalized_releases():
-            for problem in found:
-                problem.path = f"page {page}: {problem.path}"
-            if problems is not None:
-                problems.extend(found)
-            if not any(p.severity == "error" for p in found):
-                releases.append(release)
-        if problems is not None:
-            problems.extend(reader.warnings)
-        if config.format != "auto" and reader.format != config.format:
-            raise GatherAbort(tk._("the page is a {found}, but the source is configured for {configured}")
-                              .format(found=reader.format, configured=config.format))
-        return reader.format, releases, reader.next_url
+    this_page = FeedPage(fetcher, url, page, problems if problems is not None else [])
+    releases = list(this_page)
+    if config.format != "auto" and this_page.format != config.format:
+        raise GatherAbort(tk._("the page is a {found}, but the source is configured for {configured}")
+                          .format(found=this_page.format, configured=config.format))
+    return this_page.format, releases, this_page.next_url
 
 
 def _preview_feed(preview: Preview, fetcher, config: SourceConfig, paths: list[str]) -> None:

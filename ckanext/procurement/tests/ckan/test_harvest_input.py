@@ -160,6 +160,30 @@ def test_invalid_json(sysadmin, organization, feed):
     assert "not valid JSON" in _gather_error(report) or "JSON" in _gather_error(report)
 
 
+def test_an_integer_beyond_64_bits_is_read_and_kept_and_the_page_said(sysadmin, organization, feed):
+    """Valid JSON the fast parser can't read (yajl stops at an integer beyond 64 bits) used to stop
+    the whole gather; the page is read again with ijson's own parser: every process of every page
+    is harvested once, the integer is kept exactly, and the report names the page."""
+    packages = _fictional_packages()
+    huge = 123456789012345678901234567890
+    other = dict(packages[1]["releases"][0], ocid="ocds-213czf-000-00002", id="big-1",
+                 tender={"id": "t-2", "title": "Huge", "value": {"amount": huge, "currency": "USD"}})
+    packages[1] = dict(packages[1], releases=packages[1]["releases"] + [other])
+    url = _paged(feed, packages)
+    source = create_source(sysadmin["name"], organization["id"], url)
+    report = run_job(source["id"], sysadmin["name"])
+    assert report["stats"].get("added") == 2
+    # the fictional data's own warnings only (a document without a URL)
+    assert all(error["message"].startswith("Warning:") for found in report["object_errors"].values()
+               for error in found["errors"]), report["object_errors"]
+    said = [error["message"] for error in report["gather_errors"]]
+    assert any("page 2" in message and "64 bits" in message and "read again" in message for message in said), said
+    assert len(helpers.call_action("procurement_record_show", id=FICTIONAL)["releases"]) == 6  # none twice
+    record = helpers.call_action("procurement_record_show", id="ocds-213czf-000-00002")
+    assert record["releases"][0]["tender"]["value"]["amount"] == huge
+    assert feed.hits["/feed/1.json"] == 2 and feed.hits["/feed/0.json"] == 1
+
+
 def test_wrong_content_type(sysadmin, organization, feed):
     report = _harvest_fictional_then(sysadmin, organization, feed, Reply(b"<html>Maintenance</html>", content_type="text/html"))
     assert "text/html" in _gather_error(report)

@@ -9,7 +9,6 @@ API for the tests that need to see what an uncommitted index hides.
 from __future__ import annotations
 
 import datetime
-import logging
 
 import pytest
 import requests
@@ -23,6 +22,7 @@ from ckanext.procurement import import_indexing
 from ckanext.procurement.demo.server import DemoServer
 from ckanext.procurement.model import ProcurementRecord
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, drain, processes, run_job
+from ckanext.procurement.tests.ckan.logs import messages_logged
 
 pytestmark = pytest.mark.usefixtures("clean_db", "clean_index", "purged_queues")
 
@@ -123,15 +123,8 @@ def test_solr_without_soft_commits_is_named_at_startup(no_soft_commits, monkeypa
     problem = import_indexing.soft_commit_problem()
     assert "no autoSoftCommit" in problem and "solrconfig.xml" in problem
     monkeypatch.setattr(import_indexing, "_checked", False)
-    monkeypatch.setattr(import_indexing.log, "disabled", False)  # the test's logging set-up came after its import
-    said = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = lambda record: said.append(record.getMessage())
-    import_indexing.log.addHandler(handler)
-    try:
+    with messages_logged(import_indexing.log) as said:
         import_indexing.check_solr_at_startup()
-    finally:
-        import_indexing.log.removeHandler(handler)
     assert any("no autoSoftCommit" in message for message in said)
 
 

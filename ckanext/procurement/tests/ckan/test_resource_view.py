@@ -136,6 +136,18 @@ def test_a_file_with_one_process_shows_it_directly(app, create_with_upload, sysa
     assert root.select_one('li[data-stage="implementation"]')["data-state"] == "current"
 
 
+def test_a_file_with_an_integer_beyond_64_bits_is_shown(app, create_with_upload, sysadmin, organization, examples_dir):
+    """Valid JSON the fast parser can't read: the view reads the file again with the exact one."""
+    dataset = factories.Dataset(owner_org=organization["id"])
+    package = json.loads((examples_dir / "fictional" / "ocds-213czf-000-00001.json").read_text())
+    package["records"][0]["compiledRelease"]["tender"]["numberOfTenderers"] = 123456789012345678901234567890
+    resource = create_with_upload(json.dumps(package), "record.json", url="record.json", format="JSON",
+                                  package_id=dataset["id"], context={"user": sysadmin["name"]})
+    root = resource_page(app, dataset, resource).find(class_="procurement-resource-view")
+    assert root.find(class_="procurement-error") is None
+    assert text(root.find("h2")) == "Planned cycle lane improvements"
+
+
 @pytest.mark.usefixtures("clean_db", "clean_index")
 class TestUrlResource:
     def test_record_package_fetched_from_a_url(self, app, sysadmin, organization):

@@ -3,8 +3,6 @@
 with it, the option can leave the server's default, and a server that refuses keeps its own."""
 from __future__ import annotations
 
-import logging
-
 import pytest
 import sqlalchemy as sa
 
@@ -14,6 +12,7 @@ from ckan.tests import factories
 from ckanext.procurement import toast_compression
 from ckanext.procurement.demo.server import DemoServer
 from ckanext.procurement.tests.ckan.harvest_helpers import create_source, run_job
+from ckanext.procurement.tests.ckan.logs import messages_logged
 
 OPTION = toast_compression.OPTION
 
@@ -69,16 +68,9 @@ def test_a_method_the_server_refuses_leaves_its_default_and_a_usable_connection(
     monkeypatch.setattr(toast_compression, "METHODS", toast_compression.METHODS + ("zstd",))
     monkeypatch.setitem(toast_compression._state, "refused", False)
     monkeypatch.setitem(config, OPTION, "zstd")
-    monkeypatch.setattr(toast_compression.log, "disabled", False)  # the test's logging set-up came after its import
-    said = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = lambda record: said.append(record.getMessage())
-    toast_compression.log.addHandler(handler)
-    try:
+    with messages_logged(toast_compression.log) as said:
         first = _new_connection_setting()
         second = _new_connection_setting()
-    finally:
-        toast_compression.log.removeHandler(handler)
     assert first == second == "pglz"  # and the connection went on to answer
     assert len(said) == 1 and OPTION in said[0] and "zstd" in said[0], said
 

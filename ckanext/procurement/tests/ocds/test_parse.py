@@ -20,6 +20,8 @@ from ckanext.procurement.ocds import (
     ocid_prefix_ok,
 )
 
+from ckanext.procurement.ocds.errors import IntegerTooLong
+
 from .conftest import FICTIONAL_OCID, example_files
 
 
@@ -238,6 +240,28 @@ def test_invalid_json_says_what_and_where(fictional_releases):
     assert "line 1" in message
     assert "inside releases/1" in message
     assert isinstance(excinfo.value, OcdsError)
+
+
+@pytest.mark.parametrize("shape", ["package", "json_lines"])
+def test_an_integer_beyond_64_bits_stops_the_fast_parser_and_the_exact_one_reads_it(fictional_releases, shape):
+    """Valid JSON: yajl can't hold it, ijson's own parser can. The fast reader stops with an error
+    that says so and where; read again with exact_integers, every release comes, the integer intact."""
+    releases = copy.deepcopy(fictional_releases[:3])
+    huge = 123456789012345678901234567890
+    releases[1]["tender"]["value"] = {"amount": huge, "currency": "USD"}
+    data = dumps(package(releases)) if shape == "package" else b"\n".join(dumps(r) for r in releases)
+    seen = []
+    with pytest.raises(IntegerTooLong) as excinfo:
+        for release, _ in FeedReader(io.BytesIO(data)).releases():
+            seen.append(release["id"])
+    assert seen == [releases[0]["id"]]
+    assert isinstance(excinfo.value, FeedError) and "64 bits" in str(excinfo.value)
+    assert ("inside releases/1" if shape == "package" else "inside 1") in str(excinfo.value)
+
+    exact = list(FeedReader(io.BytesIO(data), exact_integers=True).releases())
+    assert [release["id"] for release, _ in exact] == [r["id"] for r in releases]
+    assert exact[1][0]["tender"]["value"]["amount"] == huge and type(exact[1][0]["tender"]["value"]["amount"]) is int
+    assert exact[0][0] == releases[0]  # the same values as the fast parser's (floats stay floats)
 
 
 def test_invalid_json_line_number_in_json_lines(fictional_releases):
