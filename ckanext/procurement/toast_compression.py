@@ -51,7 +51,8 @@ def set_on_connection(dbapi_connection: Any, _record: Any = None) -> None:
     """Ask a new PostgreSQL connection for the configured method; keep the server's default if it refuses."""
     chosen = _configured()
     # anything else was refused at start-up (apply): never free text in SQL, never a failed connection
-    if chosen not in METHODS or not type(dbapi_connection).__module__.startswith("psycopg"):
+    # PostgreSQL's drivers only (a connection_factory's subclass too)
+    if chosen not in METHODS or not any(cls.__module__.startswith("psycopg") for cls in type(dbapi_connection).__mro__):
         return
     cursor = dbapi_connection.cursor()
     try:

@@ -6,7 +6,7 @@ with a `since` query parameter.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ckanext.procurement import ocds_extensions
@@ -40,7 +40,9 @@ class FeedPage:
     each path starting with the page's number, as a harvest reports them.
 
     An integer beyond 64 bits stops the fast parser: the page is fetched and read again with
-    the exact one, skipping the releases already given, and a warning says so."""
+    the exact one, skipping the releases already given, and a warning says so. A page that
+    changed in between (another release where one was read) stops the gather: nothing is lost
+    or read twice unnoticed."""
 
     def __init__(self, fetcher, url: str, number: int, problems: list[Problem]):
         self.fetcher, self.url, self.number, self.problems = fetcher, url, number, problems
@@ -49,28 +51,41 @@ class FeedPage:
         self.package_metadata: dict = {}
 
     def __iter__(self) -> Iterator[dict]:
-        given: set[str] = set()
+        read: list[tuple[Any, Any]] = []  # (ocid, id) of each release read, in order
         try:
-            yield from self._read(given, exact_integers=False)
+            yield from self._read(read, exact_integers=False)
         except IntegerTooLong as error:
             self.problems.append(Problem("warning", f"page {self.number}: {error}, which the fast parser can't read: "
                                          "the page was read again with a slower one"))
-            yield from self._read(given, exact_integers=True)
+            yield from self._read(read, exact_integers=True)
 
-    def _read(self, given: set[str], exact_integers: bool) -> Iterator[dict]:
+    def _read(self, read: list[tuple[Any, Any]], exact_integers: bool) -> Iterator[dict]:
+        already = len(read)  # read before the fast parser stopped: the same releases, or the page changed
         with self.fetcher.open(self.url, accept=JSON_CONTENT_TYPES) as (stream, _response):
             reader = FeedReader(stream, exact_integers=exact_integers)
-            for release, position, found in reader.normalized_releases():
-                if position in given:  # read before the parser stopped
+            count = 0
+            for index, (release, position, found) in enumerate(reader.normalized_releases()):
+                count = index + 1
+                seen = _identity(release)
+                if index < already:
+                    if read[index] != seen:
+                        raise GatherAbort(f"page {self.url!r} changed while it was read again (release {position} "
+                                          "is not the one read first): nothing was changed")
                     continue
-                given.add(position)
+                read.append(seen)
                 for problem in found:
                     problem.path = f"page {self.number}: {problem.path}"
                 self.problems.extend(found)
                 if not any(p.severity == "error" for p in found):
                     yield release
+            if count < already:
+                raise GatherAbort(f"page {self.url!r} changed while it was read again (fewer releases): nothing was changed")
             self.problems.extend(reader.warnings)
             self.format, self.next_url, self.package_metadata = reader.format, reader.next_url, reader.package_metadata
+
+
+def _identity(release: Any) -> tuple[Any, Any]:
+    return (release.get("ocid"), release.get("id")) if isinstance(release, dict) else (None, None)
 
 
 class OcdsHarvester(ProcurementHarvester):

@@ -9,6 +9,7 @@ return a safe empty value instead of failing, so the rules built on them
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime
 from operator import itemgetter
 from typing import Any, Iterable
@@ -16,6 +17,8 @@ from typing import Any, Iterable
 from .dates import parse_date
 
 _LANGUAGE_VARIANT = re.compile(r"^(?P<field>[A-Za-z]+)_(?P<lang>[a-z]{2}(?:[-_][A-Za-z0-9]+)?)$")
+
+_LARGEST_FLOAT = sys.float_info.max
 
 
 def obj(value: Any) -> dict:
@@ -87,9 +90,13 @@ def release_tags(release: Any) -> list[str]:
 
 
 def total(values: Iterable) -> int | float | None:
-    """The sum of the known values; ``None`` if none is known."""
+    """The sum of the known values; ``None`` if none is known, or if the sum is beyond any float
+    (amounts each within a float can add up past it): no figure can use it."""
     numbers = [v for v in values if v is not None]
-    return sum(numbers) if numbers else None
+    if not numbers:
+        return None
+    result = sum(numbers)
+    return result if abs(result) <= _LARGEST_FLOAT else None
 
 
 def _dated(values: Iterable) -> list[tuple[datetime, str]]:

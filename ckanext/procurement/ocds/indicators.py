@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .access import amount_of, currency_of, obj, objs, text
+from .access import amount_of, currency_of, obj, objs, text, total
 from .amounts import current_contracts, original_contract_values, transaction_amount, transaction_currency
 from .dates import parse_date
 from .vocabulary import N_
@@ -73,7 +73,8 @@ def _sum_in_one_currency(amounts: list, currencies: list) -> tuple[float, str] |
     """The sum of amounts that are all known and in one and the same currency; else None."""
     if not amounts or None in amounts or len(set(currencies)) != 1 or None in currencies:
         return None
-    return float(sum(amounts)), currencies[0]
+    summed = total(amounts)  # None beyond any float
+    return (float(summed), currencies[0]) if summed is not None else None
 
 
 def _one_currency(values: Iterable[Any]) -> tuple[float, str] | None:
@@ -96,9 +97,13 @@ def short_submission_period(compiled: dict, thresholds: Thresholds) -> dict:
     return _result(code, FLAGGED if days < limit else NOT_FLAGGED, days=days, threshold=limit)
 
 
+MAX_TENDERERS = 2**31 - 1
+
+
 def number_of_tenderers(tender: dict) -> int | None:
     declared = tender.get("numberOfTenderers")
-    if isinstance(declared, int) and not isinstance(declared, bool):
+    # a count no procurement ever had (and no database integer holds) is kept in the record, not used
+    if isinstance(declared, int) and not isinstance(declared, bool) and 0 <= declared <= MAX_TENDERERS:
         return declared
     tenderers = {str(t.get("id") or t.get("name")) for t in objs(tender.get("tenderers")) if t.get("id") or t.get("name")}
     return len(tenderers) or None

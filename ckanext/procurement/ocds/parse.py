@@ -36,6 +36,7 @@ import copy
 import gzip
 import json
 import re
+import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -57,6 +58,8 @@ REGISTERED_OCID = re.compile(r"^ocds-[a-z0-9]{6}-", re.IGNORECASE)
 
 _WHITESPACE_AS_SPACE = bytes.maketrans(b"\n\r\t", b"   ")
 _EXACT_PARSER = ijson.get_backend("python")
+_UNEXPECTED_SYMBOL = re.compile(r"Unexpected symbol '(.*)'(?: at \d+)?", re.DOTALL)
+_DIGITS = re.compile(r"-?\d+")
 
 
 @dataclass
@@ -295,6 +298,7 @@ class FeedReader:
         self.warnings: list[Problem] = []
         self._fileobj = fileobj
         # yajl (ijson's C backend) stops at an integer beyond 64 bits; ijson's own parser reads it
+        self._exact = exact_integers
         self._parse = _EXACT_PARSER.basic_parse if exact_integers else ijson.basic_parse
         self._multi = False
         self._started = False
@@ -325,7 +329,8 @@ class FeedReader:
         try:
             yield from self._parse(source, use_float=True, multiple_values=True)
         except ijson.JSONError as e:
-            if "integer overflow" in str(e):
+            # yajl's own message, not the snippet of the feed it quotes on the next lines
+            if not self._exact and str(e).split("\n", 1)[0].strip() == "parse error: integer overflow":
                 inside = f" (inside {self._position})" if self._position else ""
                 raise IntegerTooLong(f"The feed holds an integer longer than 64 bits after byte "
                                      f"{source.offset + len(source.tail)}{inside}") from None
@@ -337,6 +342,13 @@ class FeedReader:
         lines = [line for line in str(error).splitlines() if line.strip()]
         what = lines[0] if lines else str(error)
         where = f"after byte {source.offset + len(source.tail)}"
+        inside = f", inside {self._position}" if self._position else ""
+        symbol = _UNEXPECTED_SYMBOL.fullmatch(str(error)) if self._exact else None
+        if symbol and _DIGITS.fullmatch(symbol.group(1)):  # Python reads no integer longer than its limit
+            return FeedError(f"The feed holds an integer of {len(symbol.group(1).lstrip('-'))} digits, more than "
+                             f"{sys.get_int_max_str_digits()} can be read, {where}{inside}")
+        if symbol:  # ijson's own parser quotes the symbol: as yajl's snippet, it is named the same way
+            what = f"Unexpected symbol near {symbol.group(1)[:40]!r}"
         # yajl shows a snippet and a caret under the error: find the snippet in what we read.
         if len(lines) >= 3 and "^" in lines[2]:
             snippet_line, caret_line = lines[1], lines[2]
@@ -351,7 +363,6 @@ class FeedReader:
                 where = f"at byte {source.offset + offset_in_tail} (line {line})"
             if snippet:
                 what = f"{what} near {snippet.strip()!r}"
-        inside = f", inside {self._position}" if self._position else ""
         return FeedError(f"The feed is not valid JSON: {what}, {where}{inside}")
 
     # Building values from events

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections import defaultdict
 
-from .access import amount_of, currency_of, obj, objs, text
+from .access import amount_of, currency_of, obj, objs, text, total
 from .amounts import current_contracts, transaction_amount, transaction_currency
 from .indicators import FLAGGED, NOT_FLAGGED, single_bid, Thresholds
 from .rows import Parties
@@ -99,9 +99,10 @@ def _single_currency(amounts: list[tuple]) -> tuple[float | None, str | None]:
     """The sum of (amount, currency) pairs that share one currency; (None, None) if none or mixed."""
     amounts = [(a, c) for a, c in amounts if a is not None]
     currencies = {c for _, c in amounts}
-    if not amounts or len(currencies) != 1:
+    summed = total(a for a, _ in amounts)  # None beyond any float
+    if summed is None or len(currencies) != 1:
         return None, None
-    return float(sum(a for a, _ in amounts)), currencies.pop()
+    return float(summed), currencies.pop()
 
 
 def process_figures(compiled: dict, summary: dict) -> dict:

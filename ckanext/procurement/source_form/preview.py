@@ -148,18 +148,24 @@ def _preview_feed(preview: Preview, fetcher, config: SourceConfig, paths: list[s
             _, second, _ = _read_page(fetcher, next_url, 2, config, None)
             preview.paging, preview.paging_ok = tk._("links.next works: the second page holds {n} releases.").format(n=len(second)), True
         except (FetchError, OcdsError, GatherAbort) as error:
-            preview.paging, preview.paging_ok = tk._("links.next fails: {error}").format(error=error), False
+            preview.paging, preview.paging_ok = tk._("links.next fails: {error}").format(error=_quoted(error, paths)), False
     if config.since_parameter:
-        _check_incremental(preview, fetcher, config, len(releases))
+        _check_incremental(preview, fetcher, config, len(releases), paths)
 
 
-def _check_incremental(preview: Preview, fetcher, config: SourceConfig, full_count: int) -> None:
+def _quoted(error: Exception, paths: list[str]) -> str:
+    """An error's message, without the feed's text it quotes when anything is withheld."""
+    return _without_snippet(str(error)) if paths else str(error)
+
+
+def _check_incremental(preview: Preview, fetcher, config: SourceConfig, full_count: int, paths: list[str]) -> None:
     """Ask for what changed since now: a source that honours the parameter answers (almost) nothing."""
     since = datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z"
     try:
         _, recent, _ = _read_page(fetcher, with_query(preview.url, **{config.since_parameter: since}), 1, config, None)
     except (FetchError, OcdsError, GatherAbort) as error:
-        preview.incremental, preview.incremental_ok = tk._("Asking for changes since {since} failed: {error}").format(since=since, error=error), False
+        preview.incremental, preview.incremental_ok = tk._("Asking for changes since {since} failed: {error}").format(
+            since=since, error=_quoted(error, paths)), False
         return
     if full_count and len(recent) >= full_count:
         preview.incremental, preview.incremental_ok = tk._(

@@ -326,7 +326,7 @@ def test_a_hostile_feed_stops_only_its_own_releases_and_says_where(sysadmin, org
     assert "releases/4/awards/0/value/amount" in report and "releases/4/awards/0/value/currency" in report
 
 
-@pytest.mark.parametrize("number", [b"1e400", b"-1e400", b"NaN", b"Infinity", b"1" + b"0" * 40])
+@pytest.mark.parametrize("number", [b"1e400", b"-1e400", b"NaN", b"Infinity"])
 def test_a_number_json_cannot_carry_stops_the_feed_with_a_message_not_a_crash(sysadmin, organization, feed, number):
     body = (b'{"releases": [{"ocid": "ocds-213czf-n-1", "id": "1", "date": "2024-01-01T00:00:00Z", "tag": ["tender"],'
             b' "parties": [], "tender": {"id": "t", "title": "N", "value": {"amount": ' + number + b'}}}]}')
@@ -334,6 +334,20 @@ def test_a_number_json_cannot_carry_stops_the_feed_with_a_message_not_a_crash(sy
     job = run_job(source["id"], sysadmin["name"])
     assert job["status"] == "Finished"
     assert processes()["count"] == 0 and "Gather stopped" in json.dumps(job)
+
+
+def test_an_integer_of_41_digits_is_read_exactly_and_used_nowhere_it_cannot_be(sysadmin, organization, feed):
+    """Beyond 64 bits (yajl stops there) the page is read again with ijson's own parser; within a float,
+    the amount is kept in the record exactly and the process is published."""
+    number = 10 ** 40
+    body = (b'{"releases": [{"ocid": "ocds-213czf-n-1", "id": "1", "date": "2024-01-01T00:00:00Z", "tag": ["tender"],'
+            b' "parties": [], "tender": {"id": "t", "title": "N", "value": {"amount": ' + str(number).encode() + b'}}}]}')
+    source = create_source(sysadmin["name"], organization["id"], feed.route("/feed.json", Reply(body)))
+    job = run_job(source["id"], sysadmin["name"])
+    assert job["status"] == "Finished" and processes()["count"] == 1
+    assert "read again" in json.dumps(job)
+    record = helpers.call_action("procurement_record_show", id="ocds-213czf-n-1")
+    assert record["releases"][0]["tender"]["value"]["amount"] == number
 
 
 def test_an_ocds_10_release_whose_tender_is_not_an_object_does_not_crash_the_gather(sysadmin, organization, feed):
@@ -352,7 +366,7 @@ def test_an_ocds_10_release_whose_tender_is_not_an_object_does_not_crash_the_gat
 def test_a_value_postgresql_cannot_hold_sent_to_the_save_action_is_a_409_not_a_500(app, city, where, value):
     """procurement_process_save reads its JSON with Python's parser, which keeps a lone surrogate (not text in
     UTF-8) and a 400-digit integer (beyond any float): each is a validation error naming where, not a 500.
-    (A harvested feed's parser replaces the surrogate and refuses the integer.)"""
+    (A harvested feed's parser replaces the surrogate; the integer is a validation error of its release.)"""
     tender = {"id": "t", "title": "T", "value": {"amount": 1, "currency": "USD"}, "description": "D"}
     text = json.dumps(tender).replace('"description": "D"', '"description": ' + value if where == "tender/description"
                                       else '"description": "D"')
