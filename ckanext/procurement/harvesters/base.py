@@ -243,7 +243,7 @@ class ProcurementHarvester(HarvesterBase):
                     spool.add(str(release["ocid"]), json.dumps(release), note="\n".join(withheld))
                     progress.step()
             except (GatherAbort, FetchError, OcdsError, ConfigError) as error:
-                message = _without_snippet(str(error)) if paths else str(error)
+                message = without_snippet(str(error), paths)
                 self._save_gather_error(f"Gather stopped, nothing was changed or withdrawn: {message}", harvest_job)
                 return None
             # the job report is read by the source's editors: no withheld value in it either
@@ -489,9 +489,10 @@ def read_object_content(content: str) -> tuple[list[dict], list[str]]:
     return payload["releases"], payload.get("withheld") or []
 
 
-def _without_snippet(message: str) -> str:
-    """An invalid-JSON error quotes the feed where it broke, which may be a withheld value."""
-    return re.sub(r""" near (['"]).*?(?<!\\)\1""", "", message)
+def without_snippet(message: str, withheld_paths: list[str]) -> str:
+    """An invalid-JSON error quotes the feed where it broke, which may be a withheld value: with
+    anything withheld, the quote goes."""
+    return re.sub(r""" near (['"]).*?(?<!\\)\1""", "", message) if withheld_paths else message
 
 
 def _format_errors(error_dict: dict[str, Any]) -> str:

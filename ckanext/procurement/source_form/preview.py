@@ -20,7 +20,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.procurement import process, settings
 from ckanext.procurement.fetch import DeadlineError, FetchError
-from ckanext.procurement.harvesters.base import GatherAbort, _without_snippet
+from ckanext.procurement.harvesters.base import GatherAbort, without_snippet
 from ckanext.procurement.harvesters.config import ConfigError, SourceConfig
 from ckanext.procurement.harvesters.flat import FLAT_CONTENT_TYPES, ProcurementCsvHarvester
 from ckanext.procurement.harvesters.ocds import FeedPage, OcdsHarvester, same_origin, with_query
@@ -116,7 +116,7 @@ def run(source_type: str, url: str, config_text: str, source_id: str | None = No
             PreviewTimeout) as error:
         message = str(error) if not isinstance(error, tk.ValidationError) else "; ".join(
             f"{k}: {v}" for k, v in error.error_dict.items())
-        preview.error = _without_snippet(message) if paths else message
+        preview.error = without_snippet(message, paths)
     preview.problems = process.without_withheld_values(preview.problems, paths)
     preview.more_problems = max(0, len(preview.problems) - MAX_PROBLEMS)
     preview.problems = preview.problems[:MAX_PROBLEMS]
@@ -148,14 +148,10 @@ def _preview_feed(preview: Preview, fetcher, config: SourceConfig, paths: list[s
             _, second, _ = _read_page(fetcher, next_url, 2, config, None)
             preview.paging, preview.paging_ok = tk._("links.next works: the second page holds {n} releases.").format(n=len(second)), True
         except (FetchError, OcdsError, GatherAbort) as error:
-            preview.paging, preview.paging_ok = tk._("links.next fails: {error}").format(error=_quoted(error, paths)), False
+            preview.paging, preview.paging_ok = tk._("links.next fails: {error}").format(
+                error=without_snippet(str(error), paths)), False
     if config.since_parameter:
         _check_incremental(preview, fetcher, config, len(releases), paths)
-
-
-def _quoted(error: Exception, paths: list[str]) -> str:
-    """An error's message, without the feed's text it quotes when anything is withheld."""
-    return _without_snippet(str(error)) if paths else str(error)
 
 
 def _check_incremental(preview: Preview, fetcher, config: SourceConfig, full_count: int, paths: list[str]) -> None:
@@ -165,7 +161,7 @@ def _check_incremental(preview: Preview, fetcher, config: SourceConfig, full_cou
         _, recent, _ = _read_page(fetcher, with_query(preview.url, **{config.since_parameter: since}), 1, config, None)
     except (FetchError, OcdsError, GatherAbort) as error:
         preview.incremental, preview.incremental_ok = tk._("Asking for changes since {since} failed: {error}").format(
-            since=since, error=_quoted(error, paths)), False
+            since=since, error=without_snippet(str(error), paths)), False
         return
     if full_count and len(recent) >= full_count:
         preview.incremental, preview.incremental_ok = tk._(

@@ -177,7 +177,7 @@ BROKEN_AFTER_BIG = (b'{"releases": [' + _body(_rel("wh-1", tender={"value": {"am
 @harvest
 def test_a_feed_breaking_at_a_withheld_value_after_a_big_integer_does_not_quote_it(sysadmin, organization, feed):
     """The same break without a big integer is reported by yajl as "... near '<snippet>'", which
-    _without_snippet removes (test_confidentiality). After a big integer the page is read by ijson's python
+    without_snippet removes (test_confidentiality). After a big integer the page is read by ijson's python
     parser, whose message is "Unexpected symbol '\"leaked.person@example.org\"' at N": not removed."""
     job = _harvest(sysadmin, organization, feed.route("/feed", Reply(BROKEN_AFTER_BIG)), redact_paths=[EMAIL_PATH])
     assert "Gather stopped" in json.dumps(job)
@@ -200,7 +200,7 @@ def test_the_words_integer_overflow_next_to_a_syntax_error_are_no_big_integer(sy
     """parse.py:_events tests `"integer overflow" in str(e)`, and yajl's message quotes the feed around the
     error: a plain syntax error near those words (a hostile feed writes them) is taken for a big integer.
     The page is fetched twice, the report claims an integer beyond 64 bits, and the python parser's
-    message, which _without_snippet does not clean, quotes the withheld e-mail: no big integer needed."""
+    message, which without_snippet does not clean, quotes the withheld e-mail: no big integer needed."""
     body = (b'{"releases": [{"ocid": "ocds-213czf-io-1", "parties": [{"contactPoint": '
             b'{"email" "leaked@x.org", "integer overflow": 1}}]}]}')
     job = _harvest(sysadmin, organization, feed.route("/feed", Reply(body)), redact_paths=[EMAIL_PATH])
@@ -213,7 +213,7 @@ def test_the_words_integer_overflow_next_to_a_syntax_error_are_no_big_integer(sy
 @harvest
 def test_the_preview_of_a_second_page_breaking_at_a_withheld_value_does_not_quote_it(app, feed):
     """Before this change too: the preview's paging sentence ("links.next fails: {error}") is not passed
-    through _without_snippet (preview.py _preview_feed), unlike its error; yajl's snippet quotes the value."""
+    through without_snippet (preview.py _preview_feed), unlike its error; yajl's snippet quotes the value."""
     from ckanext.procurement.source_form import preview
 
     second = feed.route("/2", Reply(b'{"releases": [{"ocid": "ocds-213czf-pv-2", "parties": '
